@@ -1,0 +1,1 @@
+"""OpenAI-compatible RAG gateway over SEC 10-K filings."""

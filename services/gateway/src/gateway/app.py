@@ -1,0 +1,129 @@
+"""Application wiring: build_app(settings) and the lifespan that loads the index and opens upstream pools."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from retriever.embedder import Embedder
+from retriever.index import SearchIndex
+from retriever.settings import RetrieverSettings
+
+from gateway.auth import ApiKeyAuth
+from gateway.chat.api_router import router as chat_router
+from gateway.chat.serving import ChatService
+from gateway.embeddings.api_router import router as embeddings_router
+from gateway.embeddings.serving import EmbeddingService
+from gateway.errors import install_error_handlers
+from gateway.health.api_router import router as health_router
+from gateway.http.body_limit import BodyLimitMiddleware
+from gateway.http.context import RequestContextMiddleware
+from gateway.metrics import Metrics
+from gateway.models.api_router import router as models_router
+from gateway.models.serving import ModelService
+from gateway.prompt.tokens import EstimatingCounter, TokenCounters
+from gateway.ratelimit import RateLimiter
+from gateway.retrieval.service import RetrievalService
+from gateway.settings import GatewaySettings
+from gateway.state import GatewayState
+from gateway.upstream.caller import UpstreamCaller
+from gateway.upstream.registry import UpstreamRegistry
+from gateway.upstream.warmup import WarmupHook, lambda_invoker
+from gateway.vector_stores.api_router import router as vector_stores_router
+from gateway.vector_stores.serving import VectorStoreService
+
+logger = logging.getLogger(__name__)
+
+
+def load_embedder(settings: GatewaySettings) -> Embedder:
+    """The query/document embedder named by the settings."""
+    retriever_settings = RetrieverSettings(
+        embedding_model=settings.embedding_model,
+        embedding_backend=settings.embedding_backend,
+        index_dir=settings.index_dir,
+    )
+    return Embedder.from_settings(retriever_settings)
+
+
+def load_index(settings: GatewaySettings, embedder: Embedder) -> SearchIndex:
+    """The current index version; raises IndexLoadError (one clear line) when missing or mismatched."""
+    return SearchIndex.load(settings.index_dir, embedder)
+
+
+def init_state(
+    settings: GatewaySettings, metrics: Metrics, embedder: Embedder, index: SearchIndex
+) -> GatewayState:
+    """Build every service once."""
+    retrieval = RetrievalService(embedder, index, settings.index_dir, metrics, settings.embedding_max_batch)
+    registry = UpstreamRegistry(settings)
+    invoke = (
+        lambda_invoker(settings.warmup_lambda_name, settings.aws_region)
+        if settings.warmup_lambda_name
+        else None
+    )
+    caller = UpstreamCaller(settings, metrics, WarmupHook(invoke, settings.warmup_cooldown))
+    counters = TokenCounters(
+        settings.tokenizers, EstimatingCounter(embedder.count_tokens, settings.token_estimate_factor)
+    )
+    return GatewayState(
+        settings=settings,
+        metrics=metrics,
+        auth=ApiKeyAuth(settings.key_digests),
+        limiter=RateLimiter(settings.rate_limit_per_minute),
+        registry=registry,
+        retrieval=retrieval,
+        chat=ChatService(settings, registry, caller, retrieval, counters, metrics),
+        vector_stores=VectorStoreService(retrieval, settings.vector_store_id),
+        embeddings=EmbeddingService(retrieval, settings.embedding_model),
+        models=ModelService(registry),
+    )
+
+
+def build_app(
+    settings: GatewaySettings, *, embedder: Embedder | None = None, index: SearchIndex | None = None
+) -> FastAPI:
+    """The gateway app; a preloaded embedder/index (CLI, tests) skips loading them at start-up."""
+    metrics = Metrics()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        emb = embedder or await asyncio.to_thread(load_embedder, settings)
+        idx = index or await asyncio.to_thread(load_index, settings, emb)
+        state = init_state(settings, metrics, emb, idx)
+        app.state.gateway = state
+        watcher = None
+        if settings.index_poll_interval > 0:
+            watcher = asyncio.create_task(state.retrieval.watch(settings.index_poll_interval))
+        logger.info("gateway ready: index %s (%d chunks)", idx.version, len(idx))
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
+            await state.registry.aclose()
+
+    app = FastAPI(
+        title="SEC 10-K RAG gateway",
+        version="0.1.0",
+        description="OpenAI-compatible chat, vector-store search and embeddings over SEC 10-K filings.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in (chat_router, vector_stores_router, models_router, embeddings_router, health_router):
+        app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    return app

@@ -1,0 +1,194 @@
+"""Chat completions: resolve the upstream, retrieve, build the prompt, call the upstream, answer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic_core import to_json
+from retriever.filters import FilterError, parse_filter
+from starlette.responses import Response
+
+from gateway.chat.protocol import ChatCompletionRequest, RagOptions, Source
+from gateway.chat.streaming import ChatStream, error_from_payload, is_error_payload, sources_chunk
+from gateway.errors import GatewayError, invalid_request
+from gateway.http.sse import DeferredSSEResponse
+from gateway.http.timing import server_timing
+from gateway.metrics import Metrics
+from gateway.prompt.builder import build_prompt, last_user_text
+from gateway.prompt.tokens import TokenCounters
+from gateway.retrieval.service import RetrievalService
+from gateway.settings import GatewaySettings
+from gateway.upstream.caller import UpstreamCaller
+from gateway.upstream.registry import Upstream, UpstreamRegistry
+
+logger = logging.getLogger(__name__)
+
+INDEX_VERSION_HEADER = "X-RAG-Index-Version"
+
+
+@dataclass
+class PreparedChat:
+    """Everything decided before the upstream is called."""
+
+    model: str
+    upstream: Upstream
+    payload: dict[str, Any]
+    sources: list[dict[str, Any]] | None
+    index_version: str
+    started: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> str:
+        """`system_fingerprint`: identifies the index version that grounded the answer."""
+        return f"rag-index-{self.index_version}"
+
+
+class ChatService:
+    """Serves /v1/chat/completions."""
+
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        registry: UpstreamRegistry,
+        caller: UpstreamCaller,
+        retrieval: RetrievalService,
+        counters: TokenCounters,
+        metrics: Metrics,
+    ) -> None:
+        self._settings = settings
+        self._registry = registry
+        self._caller = caller
+        self._retrieval = retrieval
+        self._counters = counters
+        self._metrics = metrics
+
+    async def create(self, request: ChatCompletionRequest) -> Response:
+        """Answer one chat request (JSON or SSE)."""
+        prepared = await self._prepare(request)
+        if request.stream:
+            return self._stream(
+                prepared, forward_usage=bool(request.stream_options and request.stream_options.include_usage)
+            )
+        return await self._complete(prepared)
+
+    async def _prepare(self, request: ChatCompletionRequest) -> PreparedChat:
+        started = time.perf_counter()
+        s = self._settings
+        rag = request.rag or RagOptions()
+        filters = self._parse_filters(rag)
+        self._check_store(rag)
+        upstream = await self._registry.resolve(request.model)
+        max_model_len = await self._registry.max_model_len(upstream, request.model)
+        requested = request.requested_max_tokens
+        if requested is not None and requested >= max_model_len:
+            param = "max_completion_tokens" if request.max_completion_tokens else "max_tokens"
+            raise invalid_request(
+                f"{param}={requested} must be smaller than the model's context window "
+                f"({max_model_len} tokens).",
+                param=param,
+                code="context_length_exceeded",
+            )
+
+        payload = request.model_dump(exclude_unset=True, exclude={"rag"})
+        if request.stream:
+            # Usage is always requested upstream for the token metrics; the client only sees it if it asked.
+            payload["stream_options"] = {**(payload.get("stream_options") or {}), "include_usage": True}
+        index_version = self._retrieval.version
+        prepared = PreparedChat(request.model, upstream, payload, None, index_version, started)
+
+        enabled = rag.enabled if rag.enabled is not None else s.rag_default_enabled
+        query = last_user_text(payload["messages"]) if enabled else None
+        if not enabled:
+            return prepared
+        hits = []
+        if query:
+            k = min(rag.max_num_results or s.top_k, s.max_top_k)
+            threshold = rag.score_threshold if rag.score_threshold is not None else s.score_threshold
+            retrieved = await self._retrieval.search(query, k, filters, threshold)
+            hits = retrieved.hits
+            prepared.index_version = retrieved.index_version
+            prepared.timings.update(embed=retrieved.embed_seconds, search=retrieved.search_seconds)
+        counter = self._counters.cached(request.model) or await asyncio.to_thread(
+            self._counters.for_model, request.model
+        )
+        plan = await asyncio.to_thread(
+            build_prompt,
+            payload["messages"],
+            hits,
+            count_tokens=counter,
+            max_model_len=max_model_len,
+            completion_tokens=requested or s.default_completion_tokens,
+        )
+        if plan.dropped:
+            logger.info("context fitting dropped %d of %d sources", plan.dropped, len(hits))
+        payload["messages"] = plan.messages
+        prepared.sources = [Source.from_hit(n, hit).model_dump() for n, hit in enumerate(plan.used, start=1)]
+        return prepared
+
+    @staticmethod
+    def _parse_filters(rag: RagOptions) -> Any:
+        try:
+            return parse_filter(rag.filters)
+        except FilterError as exc:
+            raise invalid_request(
+                str(exc), param=f"rag.{exc.param}" if exc.param else "rag.filters"
+            ) from None
+
+    def _check_store(self, rag: RagOptions) -> None:
+        for position, store_id in enumerate(rag.vector_store_ids or []):
+            if store_id != self._settings.vector_store_id:
+                raise GatewayError(
+                    404,
+                    f"No vector store found with id '{store_id}'.",
+                    param=f"rag.vector_store_ids[{position}]",
+                    code="vector_store_not_found",
+                )
+
+    def _record_usage(self, model: str, usage: dict[str, Any]) -> None:
+        prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+        if isinstance(prompt, int):
+            self._metrics.tokens.labels(model, "in").inc(prompt)
+        if isinstance(completion, int):
+            self._metrics.tokens.labels(model, "out").inc(completion)
+
+    async def _complete(self, prepared: PreparedChat) -> Response:
+        body, upstream_seconds = await self._caller.complete(prepared.upstream, prepared.payload)
+        usage = body.get("usage")
+        if isinstance(usage, dict):
+            self._record_usage(prepared.model, usage)
+        body["system_fingerprint"] = prepared.fingerprint
+        if prepared.sources is not None:
+            body["sources"] = prepared.sources
+        timings = {
+            **prepared.timings,
+            "upstream": upstream_seconds,
+            "total": time.perf_counter() - prepared.started,
+        }
+        headers = {INDEX_VERSION_HEADER: prepared.index_version, "Server-Timing": server_timing(timings)}
+        return Response(to_json(body), media_type="application/json", headers=headers)
+
+    def _stream(self, prepared: PreparedChat, *, forward_usage: bool) -> DeferredSSEResponse:
+        deadline = asyncio.get_running_loop().time() + self._settings.total_timeout
+
+        async def open_source() -> ChatStream:
+            opened = await self._caller.open_stream(prepared.upstream, prepared.payload)
+            if is_error_payload(opened.first):
+                await opened.aclose()
+                raise error_from_payload(opened.first)
+            head = None
+            if prepared.sources is not None:
+                head = sources_chunk(opened.first, sources=prepared.sources, fingerprint=prepared.fingerprint)
+            return ChatStream(
+                opened,
+                head=head,
+                forward_usage=forward_usage,
+                deadline=deadline,
+                on_usage=lambda usage: self._record_usage(prepared.model, usage),
+            )
+
+        return DeferredSSEResponse(open_source, {INDEX_VERSION_HEADER: prepared.index_version})

@@ -1,0 +1,156 @@
+"""Relay of an upstream chat stream: a sources chunk first, upstream frames forwarded without re-encoding."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx2
+import openai
+from pydantic_core import to_json
+
+from gateway.errors import GatewayError, from_upstream_body
+from gateway.upstream.caller import OpenedStream
+
+logger = logging.getLogger(__name__)
+
+DONE = b"data: [DONE]\n\n"
+
+
+def frame(data: str) -> bytes:
+    """One SSE event from an already-encoded JSON payload."""
+    return b"data: " + data.encode() + b"\n\n"
+
+
+def error_frame(error: GatewayError) -> bytes:
+    """`data: {"error": {...}}` for failures after the first byte."""
+    return b"data: " + to_json(error.body()) + b"\n\n"
+
+
+def is_error_payload(data: str) -> bool:
+    """vLLM reports in-stream errors as {"error": ...} (new) or {"object": "error", ...} (old)."""
+    return (
+        data.startswith('{"error"')
+        or data.startswith('{"object":"error"')
+        or data.startswith('{"object": "error"')
+    )
+
+
+def error_from_payload(data: str) -> GatewayError:
+    """Rewrite an upstream in-stream error into ours."""
+    try:
+        body = json.loads(data)
+    except ValueError:
+        body = {}
+    detail = body.get("error", body) if isinstance(body, dict) else {}
+    code = detail.get("code") if isinstance(detail, dict) else None
+    status = code if isinstance(code, int) and 400 <= code < 600 else 502
+    return from_upstream_body(status, body)
+
+
+def usage_block(data: str) -> dict[str, Any] | None:
+    """The usage object of a chunk if it carries a non-null one (cheap check before parsing)."""
+    at = data.find('"usage":')
+    if at < 0 or data[at + 8 : at + 13].lstrip().startswith("null"):
+        return None
+    usage = json.loads(data).get("usage")
+    return usage if isinstance(usage, dict) else None
+
+
+class ChatStream:
+    """SSE frames for one chat request; always ends with [DONE], with an error frame before it on failure."""
+
+    def __init__(
+        self,
+        opened: OpenedStream,
+        *,
+        head: bytes | None,
+        forward_usage: bool,
+        deadline: float,
+        on_usage: Callable[[dict[str, Any]], None],
+    ) -> None:
+        self._opened = opened
+        self._head = head
+        self._forward_usage = forward_usage
+        self._deadline = deadline
+        self._on_usage = on_usage
+
+    async def aclose(self) -> None:
+        """Close the upstream response (also aborts the request upstream if still running)."""
+        await self._opened.aclose()
+
+    def _relay(self, data: str) -> bytes | None:
+        usage = usage_block(data)
+        if usage is not None:
+            self._on_usage(usage)
+            if not self._forward_usage and '"choices":[]' in data.replace(" ", ""):
+                return None
+        return frame(data)
+
+    async def frames(self) -> AsyncIterator[bytes]:
+        """Sources chunk, then the upstream's frames, then [DONE]."""
+        if self._head is not None:
+            yield self._head
+        first = self._relay(self._opened.first)
+        if first is not None:
+            yield first
+        try:
+            async with asyncio.timeout_at(self._deadline):
+                async for line in self._opened.lines:
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[6:] if line.startswith("data: ") else line[5:]
+                    if data == "[DONE]":
+                        yield DONE
+                        return
+                    if is_error_payload(data):
+                        yield error_frame(error_from_payload(data))
+                        yield DONE
+                        return
+                    out = self._relay(data)
+                    if out is not None:
+                        yield out
+            failure = GatewayError(
+                502, "The upstream model server ended the stream early.", code="upstream_stream_interrupted"
+            )
+        except TimeoutError:
+            failure = GatewayError(
+                504, "The upstream model server exceeded the total time limit.", code="upstream_timeout"
+            )
+        except (httpx2.HTTPError, openai.APIError, ValueError) as exc:
+            logger.warning("upstream stream failed mid-way: %s", type(exc).__name__)
+            failure = GatewayError(
+                502,
+                "The upstream model server failed in the middle of the stream.",
+                code="upstream_stream_interrupted",
+            )
+        yield error_frame(failure)
+        yield DONE
+
+
+def sources_chunk(first_data: str, *, sources: list[dict[str, Any]], fingerprint: str) -> bytes:
+    """A chunk shaped like the upstream's first one, carrying `sources` and no content."""
+    try:
+        first = json.loads(first_data)
+    except ValueError:
+        first = {}
+    chunk = {
+        "id": first.get("id", "chatcmpl-rag"),
+        "object": "chat.completion.chunk",
+        "created": first.get("created", 0),
+        "model": first.get("model", ""),
+        "system_fingerprint": fingerprint,
+        "choices": [
+            {
+                "index": 0,
+                "delta": {"role": "assistant", "content": ""},
+                "logprobs": None,
+                "finish_reason": None,
+            }
+        ],
+        "sources": sources,
+    }
+    return b"data: " + to_json(chunk) + b"\n\n"

@@ -1,0 +1,69 @@
+"""`rag-gateway`: load the index, then serve with uvicorn (graceful drain on SIGTERM)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+import uvicorn
+from pydantic import ValidationError
+from retriever.index import IndexLoadError
+
+from gateway.app import build_app, load_embedder, load_index
+from gateway.logs import configure_logging
+from gateway.settings import GatewaySettings
+
+logger = logging.getLogger(__name__)
+
+
+def _fail(message: str) -> int:
+    print(f"rag-gateway: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="rag-gateway", description="OpenAI-compatible RAG gateway (env: RAG_*)"
+    )
+    parser.add_argument("--host", help="overrides RAG_HOST")
+    parser.add_argument("--port", type=int, help="overrides RAG_PORT")
+    parser.add_argument("--index-dir", help="overrides RAG_INDEX_DIR")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; exits non-zero with one line when the settings or the index are unusable."""
+    args = _parse_args(argv)
+    overrides = {
+        k: v for k, v in {"host": args.host, "port": args.port, "index_dir": args.index_dir}.items() if v
+    }
+    try:
+        settings = GatewaySettings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return _fail(f"invalid setting {'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+    configure_logging(settings.log_level, settings.log_json)
+    try:
+        embedder = load_embedder(settings)
+    except (OSError, ValueError) as exc:
+        return _fail(f"cannot load embedding model {settings.embedding_model!r}: {type(exc).__name__}")
+    try:
+        index = load_index(settings, embedder)
+    except IndexLoadError as exc:
+        return _fail(str(exc).splitlines()[0] if str(exc) else "index could not be loaded")
+    app = build_app(settings, embedder=embedder, index=index)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.drain_timeout),
+        lifespan="on",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Tiny accessors from a request to the services on app.state, as typed dependencies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from gateway.auth import ANONYMOUS
+from gateway.chat.serving import ChatService
+from gateway.embeddings.serving import EmbeddingService
+from gateway.models.serving import ModelService
+from gateway.state import GatewayState
+from gateway.vector_stores.serving import VectorStoreService
+
+_bearer = HTTPBearer(auto_error=False, description="API key (only when the gateway is configured with keys)")
+
+
+def get_state(request: Request) -> GatewayState:
+    """The app's GatewayState."""
+    state: GatewayState = request.app.state.gateway
+    return state
+
+
+StateDep = Annotated[GatewayState, Depends(get_state)]
+
+
+def require_principal(
+    request: Request,
+    state: StateDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """Authenticate the bearer key, then apply the per-key rate limit."""
+    header = f"Bearer {credentials.credentials}" if credentials else None
+    principal = state.auth.principal(header)
+    if principal == ANONYMOUS and request.client is not None:
+        principal = f"ip-{request.client.host}"
+    state.limiter.check(principal)
+    return principal
+
+
+def get_chat(state: StateDep) -> ChatService:
+    """Chat completions service."""
+    return state.chat
+
+
+def get_vector_stores(state: StateDep) -> VectorStoreService:
+    """Vector-store search service."""
+    return state.vector_stores
+
+
+def get_embeddings(state: StateDep) -> EmbeddingService:
+    """Embeddings service."""
+    return state.embeddings
+
+
+def get_models(state: StateDep) -> ModelService:
+    """Model listing service."""
+    return state.models
+
+
+Principal = Annotated[str, Depends(require_principal)]
+ChatDep = Annotated[ChatService, Depends(get_chat)]
+VectorStoresDep = Annotated[VectorStoreService, Depends(get_vector_stores)]
+EmbeddingsDep = Annotated[EmbeddingService, Depends(get_embeddings)]
+ModelsDep = Annotated[ModelService, Depends(get_models)]

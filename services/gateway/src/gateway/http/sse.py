@@ -1,0 +1,91 @@
+"""An SSE response that opens its source first, so failures before the first byte keep a real status code."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Protocol
+
+from starlette.background import BackgroundTask
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from gateway.errors import GatewayError, create_error_response
+
+logger = logging.getLogger(__name__)
+
+SSE_HEADERS = {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    "x-accel-buffering": "no",
+}
+
+
+class FrameSource(Protocol):
+    """An opened stream of ready-to-send SSE frames."""
+
+    def frames(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+async def wait_for_disconnect(receive: Receive) -> None:
+    """Return once the client has gone away."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+class DeferredSSEResponse(Response):
+    """Opens the source (retries, first token) while watching for a client disconnect, then relays frames.
+
+    A GatewayError while opening becomes a normal JSON error response; a disconnect at any point cancels
+    the work in progress and closes the source, which closes the upstream request.
+    """
+
+    def __init__(self, open_source: Callable[[], Awaitable[FrameSource]], headers: Mapping[str, str]) -> None:
+        # Response.__init__ is skipped on purpose: nothing is rendered up front.
+        self._open_source = open_source
+        self.status_code = 200
+        self.body = b""
+        self.background: BackgroundTask | None = None
+        merged = {**SSE_HEADERS, **{k.lower(): v for k, v in headers.items()}}
+        self.raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in merged.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        watcher = asyncio.ensure_future(wait_for_disconnect(receive))
+        source: FrameSource | None = None
+        try:
+            opener = asyncio.ensure_future(self._open_source())
+            await asyncio.wait({opener, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            if not opener.done():
+                opener.cancel()
+                await asyncio.gather(opener, return_exceptions=True)
+                logger.info("client disconnected before the first token; upstream request cancelled")
+                return
+            try:
+                source = opener.result()
+            except GatewayError as error:
+                await create_error_response(error)(scope, receive, send)
+                return
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            pump = asyncio.ensure_future(self._pump(source, send))
+            await asyncio.wait({pump, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            if not pump.done():
+                pump.cancel()
+                await asyncio.gather(pump, return_exceptions=True)
+                logger.info("client disconnected mid-stream; upstream stream closed")
+                return
+            pump.result()
+        finally:
+            watcher.cancel()
+            if source is not None:
+                await source.aclose()
+
+    @staticmethod
+    async def _pump(source: FrameSource, send: Send) -> None:
+        async for frame in source.frames():
+            await send({"type": "http.response.body", "body": frame, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})

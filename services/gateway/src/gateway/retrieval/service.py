@@ -1,0 +1,110 @@
+"""Retrieval: embed the query (batched), search FAISS off the event loop, hot-swap new index versions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from retriever.embedder import Embedder
+from retriever.filters import Filter
+from retriever.hits import Hit
+from retriever.index import IndexLoadError, SearchIndex
+
+from gateway.metrics import Metrics
+from gateway.retrieval.batcher import QueryBatcher
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """Hits plus the index version that produced them and where the time went."""
+
+    hits: list[Hit]
+    index_version: str
+    embed_seconds: float
+    search_seconds: float
+
+
+class RetrievalService:
+    """The in-process retriever shared by chat, vector-store search and embeddings."""
+
+    def __init__(
+        self, embedder: Embedder, index: SearchIndex, index_dir: Path, metrics: Metrics, max_batch: int = 32
+    ) -> None:
+        self.embedder = embedder
+        self._index = index
+        self._index_dir = index_dir
+        self._metrics = metrics
+        self._batcher = QueryBatcher(embedder.embed_queries, max_batch, metrics)
+        self._swap_lock = asyncio.Lock()
+
+    @classmethod
+    def load(
+        cls, embedder: Embedder, index_dir: Path, metrics: Metrics, max_batch: int = 32
+    ) -> RetrievalService:
+        """Load the current index; raises IndexLoadError with one clear line."""
+        return cls(embedder, SearchIndex.load(index_dir, embedder), index_dir, metrics, max_batch)
+
+    @property
+    def index(self) -> SearchIndex:
+        """The index serving new requests (in-flight ones keep the one they started with)."""
+        return self._index
+
+    @property
+    def version(self) -> str:
+        """Version (content hash) of the serving index."""
+        return self._index.version
+
+    async def search(
+        self, query: str, k: int, filters: Filter | None = None, score_threshold: float | None = None
+    ) -> Retrieved:
+        """Top-k hits for `query`, best first."""
+        index = self._index
+        started = time.perf_counter()
+        vector = await self._batcher.embed(query)
+        embedded = time.perf_counter()
+        hits = await asyncio.to_thread(index.search, query, k, filters, score_threshold, vector)
+        searched = time.perf_counter()
+        self._metrics.search_seconds.observe(searched - embedded)
+        return Retrieved(hits, index.version, embedded - started, searched - embedded)
+
+    async def embed_documents(self, texts: list[str]) -> np.ndarray:
+        """Document-side embeddings (no query prefix), as stored in the index."""
+        return await asyncio.to_thread(self.embedder.embed_documents, texts)
+
+    async def count_tokens(self, texts: list[str]) -> int:
+        """Embedding-model tokens in `texts`."""
+        return await asyncio.to_thread(lambda: sum(self.embedder.count_tokens(text) for text in texts))
+
+    async def reload_if_changed(self) -> bool:
+        """Swap in a new index version if the pointer moved; a broken one leaves the old one serving."""
+        async with self._swap_lock:
+            try:
+                latest = await asyncio.to_thread(SearchIndex.current_version, self._index_dir)
+            except (OSError, ValueError, IndexLoadError) as exc:
+                logger.warning("cannot read index version pointer: %s", exc)
+                return False
+            if latest is None or latest == self._index.version:
+                return False
+            try:
+                fresh = await asyncio.to_thread(SearchIndex.load, self._index_dir, self.embedder)
+            except IndexLoadError as exc:
+                logger.error(
+                    "new index version %s not loaded, keeping %s: %s", latest, self._index.version, exc
+                )
+                return False
+            previous, self._index = self._index.version, fresh
+            self._metrics.index_swaps.inc()
+            logger.info("index hot-swapped from %s to %s (%d chunks)", previous, fresh.version, len(fresh))
+            return True
+
+    async def watch(self, interval: float) -> None:
+        """Poll for new index versions until cancelled."""
+        while True:
+            await asyncio.sleep(interval)
+            await self.reload_if_changed()

@@ -1,0 +1,165 @@
+"""Calls to an upstream's /v1/chat/completions with retries that stop once the client got a byte."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import openai
+from openai._response import AsyncAPIResponse
+from tenacity import RetryCallState
+
+from gateway.errors import GatewayError
+from gateway.metrics import Metrics
+from gateway.settings import GatewaySettings
+from gateway.upstream.failures import (
+    FirstTokenTimeout,
+    TotalTimeout,
+    failure_kind,
+    is_unavailable,
+    to_gateway_error,
+)
+from gateway.upstream.registry import Upstream
+from gateway.upstream.retry import EmptyUpstreamStream, build_retrying
+from gateway.upstream.warmup import WarmupHook
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass
+class OpenedStream:
+    """An upstream SSE stream whose first data event has already arrived."""
+
+    response: AsyncAPIResponse[Any]
+    lines: AsyncIterator[str]
+    first: str
+    ttft: float
+
+    async def aclose(self) -> None:
+        """Close the HTTP response; vLLM sees the disconnect and aborts the request."""
+        await self.response.close()
+
+
+async def next_data(lines: AsyncIterator[str]) -> str | None:
+    """The payload of the next SSE `data:` line, or None at the end of the stream."""
+    async for line in lines:
+        if line.startswith("data:"):
+            return line[6:] if line.startswith("data: ") else line[5:]
+    return None
+
+
+def _split(payload: dict[str, Any]) -> tuple[str, list[Any], dict[str, Any]]:
+    rest = dict(payload)
+    model = rest.pop("model")
+    messages = rest.pop("messages")
+    rest.pop("stream", None)
+    return model, messages, rest
+
+
+class UpstreamCaller:
+    """Retrying, timed calls to upstreams, with failures mapped to gateway errors."""
+
+    def __init__(self, settings: GatewaySettings, metrics: Metrics, warmup: WarmupHook) -> None:
+        self._settings = settings
+        self._metrics = metrics
+        self._warmup = warmup
+
+    async def complete(self, upstream: Upstream, payload: dict[str, Any]) -> tuple[dict[str, Any], float]:
+        """Non-streaming completion: the upstream's JSON body and the upstream time in seconds."""
+        model, messages, rest = _split(payload)
+        started = time.perf_counter()
+
+        async def once() -> dict[str, Any]:
+            raw = await upstream.client.chat.completions.with_raw_response.create(
+                model=model, messages=messages, extra_body=rest
+            )
+            try:
+                body = json.loads(raw.http_response.content)
+            except ValueError as exc:
+                raise GatewayError(502, "The upstream model server sent an invalid response.") from exc
+            if not isinstance(body, dict):
+                raise GatewayError(502, "The upstream model server sent an invalid response.")
+            return body
+
+        body = await self._with_retries(model, once, self._settings.total_timeout, TotalTimeout)
+        elapsed = time.perf_counter() - started
+        self._metrics.upstream_ttft_seconds.labels(model).observe(elapsed)
+        return body, elapsed
+
+    async def open_stream(self, upstream: Upstream, payload: dict[str, Any]) -> OpenedStream:
+        """Open a stream and wait for its first event; retried until then, 504 past the TTFT timeout."""
+        model, messages, rest = _split(payload)
+        started = time.perf_counter()
+
+        async def once() -> OpenedStream:
+            manager = upstream.client.chat.completions.with_streaming_response.create(
+                model=model, messages=messages, stream=True, extra_body=rest
+            )
+            response = await manager.__aenter__()
+            try:
+                lines = response.iter_lines().__aiter__()
+                first = await next_data(lines)
+                if first is None:
+                    raise EmptyUpstreamStream()
+            except BaseException:
+                await response.close()
+                raise
+            return OpenedStream(response, lines, first, time.perf_counter() - started)
+
+        opened = await self._with_retries(model, once, self._settings.ttft_timeout, FirstTokenTimeout)
+        self._metrics.upstream_ttft_seconds.labels(model).observe(opened.ttft)
+        return opened
+
+    async def _with_retries(
+        self,
+        model: str,
+        once: Callable[[], Awaitable[T]],
+        attempt_timeout: float,
+        timeout_error: type[Exception],
+    ) -> T:
+        s = self._settings
+
+        def on_retry(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            self._metrics.upstream_retries.labels(model).inc()
+            logger.info(
+                "upstream attempt %d for %s failed (%s); retrying",
+                state.attempt_number,
+                model,
+                failure_kind(exc) if exc else "?",
+            )
+
+        retrying = build_retrying(
+            retries=s.retries,
+            backoff_initial=s.retry_backoff_initial,
+            backoff_max=s.retry_backoff_max,
+            retry_after_max=s.retry_after_max,
+            on_retry=on_retry,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    try:
+                        async with asyncio.timeout(attempt_timeout):
+                            return await once()
+                    except TimeoutError as exc:
+                        raise timeout_error() from exc
+        except GatewayError:
+            raise
+        except (openai.APIError, EmptyUpstreamStream, FirstTokenTimeout, TotalTimeout) as exc:
+            kind = failure_kind(exc)
+            self._metrics.upstream_errors.labels(model, kind).inc()
+            logger.warning("upstream call for %s failed: %s", model, kind)
+            if is_unavailable(exc):
+                self._warmup.trigger(kind)
+            raise to_gateway_error(
+                exc, retry_after=s.unavailable_retry_after, ttft_timeout=s.ttft_timeout
+            ) from None
+        raise AssertionError("unreachable: tenacity either returns or raises")

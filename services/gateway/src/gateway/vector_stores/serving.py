@@ -1,0 +1,108 @@
+"""Vector-store search served from the in-process FAISS index."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from retriever.filters import FilterError, parse_filter
+from retriever.hits import Hit
+
+from gateway.errors import GatewayError, invalid_request
+from gateway.retrieval.service import RetrievalService
+from gateway.vector_stores.protocol import (
+    FileCounts,
+    SearchContent,
+    VectorStore,
+    VectorStoreList,
+    VectorStoreSearchRequest,
+    VectorStoreSearchResult,
+    VectorStoreSearchResultsPage,
+)
+
+
+def _timestamp(value: object) -> int:
+    if isinstance(value, datetime):
+        return int(value.timestamp())
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+        except ValueError:
+            return 0
+    return 0
+
+
+def to_result(hit: Hit) -> VectorStoreSearchResult:
+    """One OpenAI search result; attributes drop empty (null) values."""
+    attributes = {k: v for k, v in hit.metadata.attributes().items() if v is not None}
+    attributes["chunk_id"] = hit.id
+    return VectorStoreSearchResult(
+        file_id=hit.metadata.doc_id,
+        filename=hit.metadata.source_file,
+        score=round(float(hit.score), 6),
+        attributes=attributes,
+        content=[SearchContent(text=hit.text)],
+    )
+
+
+class VectorStoreService:
+    """Lists the one store and searches it."""
+
+    def __init__(self, retrieval: RetrievalService, store_id: str) -> None:
+        self._retrieval = retrieval
+        self._store_id = store_id
+
+    def _require(self, store_id: str) -> None:
+        if store_id != self._store_id:
+            raise GatewayError(
+                404,
+                f"No vector store found with id '{store_id}'.",
+                param="vector_store_id",
+                code="vector_store_not_found",
+            )
+
+    def describe(self) -> VectorStore:
+        """The store object (index version and model in `metadata`)."""
+        index = self._retrieval.index
+        chunks = len(index)
+        created = _timestamp(getattr(index, "created_at", None))
+        return VectorStore(
+            id=self._store_id,
+            created_at=created,
+            name=self._store_id,
+            file_counts=FileCounts(completed=chunks, total=chunks),
+            last_active_at=int(time.time()),
+            metadata={
+                "index_version": index.version,
+                "embedding_model": self._retrieval.embedder.model_id,
+                "chunks": str(chunks),
+            },
+        )
+
+    def list(self) -> VectorStoreList:
+        """GET /v1/vector_stores."""
+        return VectorStoreList(data=[self.describe()], first_id=self._store_id, last_id=self._store_id)
+
+    def retrieve(self, store_id: str) -> VectorStore:
+        """GET /v1/vector_stores/{id}."""
+        self._require(store_id)
+        return self.describe()
+
+    async def search(self, store_id: str, request: VectorStoreSearchRequest) -> VectorStoreSearchResultsPage:
+        """POST /v1/vector_stores/{id}/search."""
+        self._require(store_id)
+        queries = [request.query] if isinstance(request.query, str) else list(request.query)
+        text = " ".join(q.strip() for q in queries if q.strip())
+        if not text:
+            raise invalid_request("query must contain some text.", param="query")
+        try:
+            filters = parse_filter(request.filters)
+        except FilterError as exc:
+            raise invalid_request(str(exc), param=exc.param or "filters") from None
+        threshold = request.ranking_options.score_threshold if request.ranking_options else None
+        retrieved = await self._retrieval.search(text, request.max_num_results, filters, threshold)
+        return VectorStoreSearchResultsPage(
+            search_query=queries, data=[to_result(hit) for hit in retrieved.hits]
+        )
