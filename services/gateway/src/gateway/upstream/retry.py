@@ -58,7 +58,7 @@ def build_retrying(
     on_retry: Callable[[RetryCallState], None] | None = None,
 ) -> AsyncRetrying:
     """A fresh tenacity controller for one upstream call."""
-    backoff = wait_exponential_jitter(initial=backoff_initial, max=backoff_max, jitter=backoff_initial)
+    backoff = wait_exponential_jitter(multiplier=backoff_initial, max=backoff_max, jitter=backoff_initial)
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

@@ -1,0 +1,73 @@
+"""Health, readiness, metrics, request ids and the OpenAPI description."""
+
+import httpx
+from conftest import MODEL
+
+
+def test_health_and_ready(gateway):
+    assert httpx.get(gateway.url + "/health").json() == {"status": "ok"}
+    ready = httpx.get(gateway.url + "/ready")
+    assert ready.status_code == 200
+    body = ready.json()
+    assert (
+        body["status"] == "ready"
+        and body["index"]["chunks"] > 0
+        and body["upstreams"] == {"up": 1, "total": 1}
+    )
+
+
+def test_request_id_is_accepted_and_returned(gateway):
+    echoed = httpx.get(gateway.url + "/health", headers={"X-Request-ID": "abc-123"})
+    assert echoed.headers["x-request-id"] == "abc-123"
+    generated = httpx.get(gateway.url + "/health", headers={"X-Request-ID": "bad id with spaces"})
+    assert generated.headers["x-request-id"] not in ("", "bad id with spaces")
+
+
+def test_metrics_count_requests_tokens_and_latencies(client, gateway):
+    client.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": "revenue"}], max_tokens=3
+    )
+    list(
+        client.chat.completions.create(
+            model=MODEL, messages=[{"role": "user", "content": "revenue"}], max_tokens=3, stream=True
+        )
+    )
+    text = httpx.get(gateway.url + "/metrics").text
+    assert (
+        'rag_gateway_requests_total{model="synthetic-model",route="/v1/chat/completions",status="200"}'
+        in text
+    )
+    assert 'rag_gateway_tokens_total{direction="out",model="synthetic-model"}' in text
+    assert 'rag_gateway_tokens_total{direction="in",model="synthetic-model"}' in text
+    for histogram in (
+        "rag_gateway_embed_seconds_count",
+        "rag_gateway_search_seconds_count",
+        "rag_gateway_upstream_ttft_seconds_count",
+        "rag_gateway_in_flight_requests",
+    ):
+        assert histogram in text
+
+
+def test_openapi_describes_the_endpoints_with_request_models(gateway):
+    spec = httpx.get(gateway.url + "/openapi.json").json()
+    paths = spec["paths"]
+    for path, method in [
+        ("/v1/chat/completions", "post"),
+        ("/v1/vector_stores/{vector_store_id}/search", "post"),
+        ("/v1/vector_stores", "get"),
+        ("/v1/models", "get"),
+        ("/v1/embeddings", "post"),
+        ("/health", "get"),
+        ("/ready", "get"),
+        ("/metrics", "get"),
+    ]:
+        assert method in paths[path], path
+    schemas = spec["components"]["schemas"]
+    chat = schemas["ChatCompletionRequest"]
+    assert list(chat["properties"])[:2] == ["messages", "model"]
+    assert {"messages", "model"} <= set(chat["required"])
+    assert "rag" in chat["properties"] and "RagOptions" in schemas
+    assert "VectorStoreSearchRequest" in schemas and "EmbeddingRequest" in schemas
+    assert "ErrorResponse" in schemas
+    responses = paths["/v1/chat/completions"]["post"]["responses"]
+    assert {"400", "401", "404", "413", "429", "502", "503", "504"} <= set(responses)

@@ -1,0 +1,184 @@
+"""Upstream failures: retries before the first byte, error frames after it, timeouts, disconnects, down."""
+
+import json
+import time
+
+import httpx
+import openai
+import pytest
+from conftest import MODEL
+
+MESSAGES = [{"role": "user", "content": "What are NVIDIA's main risk factors?"}]
+
+
+def stream_events(base_url: str, body: dict, timeout: float = 30) -> tuple[int, list[str]]:
+    with httpx.stream("POST", base_url + "/chat/completions", json=body, timeout=timeout) as response:
+        if response.status_code != 200:
+            response.read()
+            return response.status_code, [response.text]
+        return 200, [line[6:] for line in response.iter_lines() if line.startswith("data: ")]
+
+
+def wait_for(predicate, timeout: float = 2.0, step: float = 0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_two_failures_then_success_is_one_clean_answer(client, upstream, status):
+    upstream.control.set_faults(fail_next=2, fail_status=status)
+    completion = client.chat.completions.create(model=MODEL, messages=MESSAGES, max_tokens=3)
+    assert completion.choices[0].message.content == "t0 t1 t2"
+    assert upstream.control.stats()["attempts"] == 3
+
+
+def test_stream_retries_before_the_first_byte(client, upstream):
+    upstream.control.set_faults(fail_next=2, fail_status=502)
+    chunks = list(client.chat.completions.create(model=MODEL, messages=MESSAGES, max_tokens=3, stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "t0 t1 t2"
+    assert upstream.control.stats()["attempts"] == 3
+
+
+def test_429_retry_after_is_honoured(client, upstream):
+    upstream.control.set_faults(fail_next=1, fail_status=429, retry_after=1)
+    started = time.monotonic()
+    client.chat.completions.create(model=MODEL, messages=MESSAGES, max_tokens=1)
+    assert time.monotonic() - started >= 0.95
+    assert upstream.control.stats()["attempts"] == 2
+
+
+def test_4xx_is_never_retried_and_rewritten(client, upstream):
+    upstream.control.set_faults(fail_next=1, fail_status=400, fail_message="bad request from vLLM")
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model=MODEL, messages=MESSAGES, max_tokens=1)
+    assert caught.value.body["message"] == "bad request from vLLM"
+    assert caught.value.body["type"] == "invalid_request_error"
+    assert upstream.control.stats()["attempts"] == 1
+
+
+def test_exhausted_retries_give_502_in_openai_shape(client, upstream):
+    upstream.control.set_faults(fail_next=10, fail_status=500)
+    with pytest.raises(openai.InternalServerError) as caught:
+        client.chat.completions.create(model=MODEL, messages=MESSAGES, max_tokens=1)
+    assert caught.value.status_code == 502
+    assert caught.value.body["code"] == "bad_gateway"
+    assert upstream.control.stats()["attempts"] == 4  # 1 + RAG_RETRIES=3
+
+
+def test_mid_stream_drop_ends_with_error_frame_and_done(gateway, upstream):
+    upstream.control.set_faults(drop_after_tokens=3, drop_count=1)
+    status, events = stream_events(
+        gateway.base_url, {"model": MODEL, "messages": MESSAGES, "max_tokens": 10, "stream": True}
+    )
+    assert status == 200
+    assert events[-1] == "[DONE]"
+    error = json.loads(events[-2])["error"]
+    assert error["code"] == "upstream_stream_interrupted" and set(error) == {
+        "message",
+        "type",
+        "param",
+        "code",
+    }
+    content = [json.loads(e) for e in events[:-2]]
+    assert "sources" in content[0]
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in content if c["choices"])
+    assert text == "t0 t1 t2"  # the tokens sent, none replayed
+    assert upstream.control.stats()["attempts"] == 1
+    status, events = stream_events(
+        gateway.base_url, {"model": MODEL, "messages": MESSAGES, "max_tokens": 2, "stream": True}
+    )
+    assert status == 200 and events[-1] == "[DONE]" and "error" not in events[-2]
+
+
+def test_sdk_raises_on_the_mid_stream_error(client, upstream):
+    upstream.control.set_faults(drop_after_tokens=2, drop_count=1)
+    received = []
+    with pytest.raises(openai.APIError):
+        for chunk in client.chat.completions.create(
+            model=MODEL, messages=MESSAGES, max_tokens=10, stream=True
+        ):
+            received.extend(c.delta.content or "" for c in chunk.choices)
+    assert "".join(received) == "t0 t1"
+
+
+def test_client_disconnect_closes_the_upstream_stream(gateway, upstream):
+    upstream.control.set_timing(itl_ms=50)
+    body = {"model": MODEL, "messages": MESSAGES, "max_tokens": 200, "stream": True}
+    with httpx.stream("POST", gateway.base_url + "/chat/completions", json=body, timeout=10) as response:
+        for count, line in enumerate(response.iter_lines()):
+            if " t1" in line or count > 20:
+                break
+        assert " t1" in line
+    closed_at = time.monotonic()
+    disconnects = wait_for(lambda: upstream.control.stats()["disconnects"], timeout=2.0)
+    assert disconnects, "upstream never saw the request closed"
+    assert disconnects[0]["phase"] == "streaming"
+    assert time.monotonic() - closed_at < 1.5
+    assert upstream.control.stats()["completed"] == 0
+
+
+def test_client_disconnect_before_first_token_cancels_upstream(gateway, upstream):
+    upstream.control.set_faults(first_token_delay_s=3)
+    body = {"model": MODEL, "messages": MESSAGES, "max_tokens": 5, "stream": True}
+    with pytest.raises(httpx.ReadTimeout):
+        stream_events(gateway.base_url, body, timeout=0.5)
+    disconnects = wait_for(lambda: upstream.control.stats()["disconnects"], timeout=2.0)
+    assert disconnects and disconnects[0]["phase"] == "before_first_token"
+
+
+def test_first_token_timeout_is_504_and_closes_upstream(make_gateway, upstream):
+    gateway = make_gateway(ttft_timeout=0.5)
+    upstream.control.set_faults(first_token_delay_s=3)
+    started = time.monotonic()
+    status, body = stream_events(gateway.base_url, {"model": MODEL, "messages": MESSAGES, "stream": True})
+    assert status == 504 and time.monotonic() - started < 2
+    assert json.loads(body[0])["error"]["code"] == "upstream_timeout"
+    assert wait_for(lambda: upstream.control.stats()["disconnects"], timeout=2.0)
+
+
+def test_upstream_down_is_a_quick_503_with_retry_after(make_gateway):
+    gateway = make_gateway(default_upstream="http://127.0.0.1:9/v1", unavailable_retry_after=7)
+    for stream in (False, True):
+        started = time.monotonic()
+        response = httpx.post(
+            gateway.base_url + "/chat/completions",
+            json={"model": MODEL, "messages": MESSAGES, "stream": stream},
+        )
+        assert time.monotonic() - started < 1.0
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "7"
+        assert response.json()["error"]["code"] == "upstream_unavailable"
+    assert httpx.get(gateway.url + "/ready").status_code == 503
+    assert httpx.get(gateway.url + "/health").status_code == 200
+    with (
+        openai.OpenAI(base_url=gateway.base_url, api_key="x", max_retries=0) as sdk,
+        pytest.raises(openai.APIStatusError) as caught,
+    ):
+        sdk.models.list()
+    assert caught.value.status_code == 503
+
+
+def test_mapped_upstream_down_retries_then_503(make_gateway, upstream):
+    gateway = make_gateway(default_upstream=None, upstreams={MODEL: "http://127.0.0.1:9/v1"})
+    started = time.monotonic()
+    response = httpx.post(
+        gateway.base_url + "/chat/completions", json={"model": MODEL, "messages": MESSAGES, "max_tokens": 1}
+    )
+    assert response.status_code == 503 and "retry-after" in response.headers
+    assert time.monotonic() - started < 1.0
+    metrics = httpx.get(gateway.url + "/metrics").text
+    assert 'rag_gateway_upstream_retries_total{model="synthetic-model"} 3.0' in metrics
+    assert 'kind="connect"' in metrics
+
+
+def test_upstream_loading_gives_503_with_retry_after(client, upstream):
+    upstream.control.set_faults(loading=True)
+    with pytest.raises(openai.APIStatusError) as caught:
+        client.chat.completions.create(model=MODEL, messages=MESSAGES, max_tokens=1)
+    assert caught.value.status_code == 503
+    assert caught.value.response.headers["retry-after"]
