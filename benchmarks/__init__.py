@@ -1,0 +1,1 @@
+"""Benchmarks of the RAG gateway stack: load generator, gateway overhead, retrieval quality."""

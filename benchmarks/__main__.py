@@ -1,0 +1,28 @@
+"""``python -m benchmarks {load,overhead,short} ...``."""
+
+import argparse
+import logging
+import sys
+
+from benchmarks.loadgen import command as load_command
+from benchmarks.overhead import command as overhead_command
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the subcommand and run it."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    subparsers = parser.add_subparsers(required=True)
+    load_command.add_parser(subparsers)
+    overhead_command.add_parser(subparsers)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(name)s: %(message)s"
+    )
+    for noisy in ("httpx", "httpx2", "openai"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    args.handler(args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,1 @@
+"""Streaming load generator for any OpenAI-compatible ``base_url``."""

@@ -1,0 +1,59 @@
+"""Overhead tables: one row per arm and level, then the ratios against the direct arm."""
+
+from collections.abc import Sequence
+
+from benchmarks.overhead.compare import TARGETS, Arm, meets_targets, ratios
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{1000 * value:.1f}"
+
+
+def _num(value: float | None, fmt: str = ".3f") -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def overhead_markdown(arms: Sequence[Arm], levels: Sequence[int]) -> str:
+    """Per-arm figures and ratios to ``arms[0]`` (the direct arm)."""
+    lines = [
+        "| conc | arm | req/s (steady) | TTFT p50 / p95 / p99 (ms) | TPOT p50 (ms) | E2E p50 (s) "
+        "| ok / failed | CPU: client / upstream / gateway |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for level in levels:
+        for arm in arms:
+            s = arm.runs[level].summary()
+            cpu = arm.server_cpu.get(level, {})
+            lines.append(
+                f"| {level} | {arm.name} | {s.requests_per_s:.2f} ({_num(s.steady_requests_per_s, '.2f')}) "
+                f"| {_ms(s.ttft_s.p50)} / {_ms(s.ttft_s.p95)} / {_ms(s.ttft_s.p99)} | {_ms(s.tpot_s.p50)} "
+                f"| {_num(s.latency_s.p50, '.2f')} | {s.completed} / {s.failed} "
+                f"| {100 * s.client_cpu_util:.0f}% / {100 * cpu.get('synthetic_upstream', 0):.0f}% "
+                f"/ {100 * cpu.get('gateway', 0):.0f}% |"
+            )
+    lines += [
+        "",
+        f"Targets: TTFT p50 ratio ≤ {TARGETS['ttft_p50_ratio_max']}, "
+        f"p95 ratio ≤ {TARGETS['ttft_p95_ratio_max']}, "
+        f"req/s ratio ≥ {TARGETS['rps_ratio_min']} (vs `{arms[0].name}`).",
+        "",
+        "| conc | arm | TTFT p50 ratio | TTFT p95 ratio | TTFT p99 ratio | req/s ratio (steady) "
+        "| ΔTTFT p50 / p95 (ms) | per-round p50 ratios | meets targets |",
+        "|---:|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    direct = arms[0]
+    for level in levels:
+        base = direct.runs[level].summary()
+        for arm in arms[1:]:
+            r = ratios(base, arm.runs[level].summary())
+            per_round = ", ".join(
+                _num(ratios(b, o)["ttft_p50_ratio"])
+                for b, o in zip(direct.rounds[level], arm.rounds[level], strict=False)
+            )
+            lines.append(
+                f"| {level} | {arm.name} | {_num(r['ttft_p50_ratio'])} | {_num(r['ttft_p95_ratio'])} "
+                f"| {_num(r['ttft_p99_ratio'])} | {_num(r['rps_ratio'])} ({_num(r['steady_rps_ratio'])}) "
+                f"| {_num(r['ttft_p50_delta_ms'], '.1f')} / {_num(r['ttft_p95_delta_ms'], '.1f')} "
+                f"| {per_round} | {'yes' if meets_targets(r) else 'no'} |"
+            )
+    return "\n".join(lines) + "\n"

