@@ -1,0 +1,1 @@
+"""Embedding backends, model files and the persistent embedding cache."""

@@ -1,0 +1,135 @@
+"""OpenAI vector-store filter grammar: parsing, validation and evaluation over metadata columns."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias
+
+import numpy as np
+
+COMPARISON_OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin")
+COMPOUND_OPS = ("and", "or")
+INT_KEYS = frozenset({"fiscal_year", "page", "char_start", "char_end"})
+UPPER_KEYS = frozenset({"ticker", "form", "item"})
+FILTER_KEYS: tuple[str, ...] = (
+    "ticker",
+    "company",
+    "cik",
+    "form",
+    "fiscal_year",
+    "period_end",
+    "filing_date",
+    "item",
+    "item_title",
+    "accession",
+    "doc_id",
+    "page",
+    "source_file",
+)
+Scalar: TypeAlias = str | int | float | bool
+
+
+class FilterError(ValueError):
+    """An invalid filter; .param names the offending field, e.g. `filters.filters[1].key`."""
+
+    def __init__(self, message: str, param: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """`{"type": op, "key": key, "value": value}`."""
+
+    type: Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]
+    key: str
+    value: Scalar | tuple[Scalar, ...]
+
+
+@dataclass(frozen=True)
+class CompoundFilter:
+    """`{"type": "and"|"or", "filters": [...]}`."""
+
+    type: Literal["and", "or"]
+    filters: tuple["Filter", ...]
+
+
+Filter: TypeAlias = Comparison | CompoundFilter
+
+
+def parse_filter(obj: Mapping[str, Any] | Filter | None, param: str = "filters") -> Filter | None:
+    """Validate an OpenAI-style filter dict into a Filter (None passes through)."""
+    if obj is None or isinstance(obj, Comparison | CompoundFilter):
+        return obj
+    if not isinstance(obj, Mapping):
+        raise FilterError(f"filter must be an object, got {type(obj).__name__}", param)
+    kind = obj.get("type")
+    if kind in COMPOUND_OPS:
+        children = obj.get("filters")
+        if not isinstance(children, list) or not children:
+            raise FilterError(f"'{kind}' filter needs a non-empty 'filters' list", f"{param}.filters")
+        parsed = tuple(parse_filter(c, f"{param}.filters[{i}]") for i, c in enumerate(children))
+        return CompoundFilter(kind, tuple(p for p in parsed if p is not None))
+    if kind not in COMPARISON_OPS:
+        expected = ", ".join(COMPARISON_OPS + COMPOUND_OPS)
+        raise FilterError(f"unknown filter type {kind!r}; expected one of {expected}", f"{param}.type")
+    key = obj.get("key")
+    if key not in FILTER_KEYS:
+        raise FilterError(f"unknown filter key {key!r}; expected one of {', '.join(FILTER_KEYS)}", f"{param}.key")
+    if "value" not in obj:
+        raise FilterError(f"filter on {key!r} needs a 'value'", f"{param}.value")
+    return Comparison(kind, key, _coerce_value(kind, key, obj["value"], f"{param}.value"))
+
+
+def _coerce_scalar(key: str, value: Any, param: str) -> Scalar:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise FilterError(f"value for {key!r} must be a string or number, got {type(value).__name__}", param)
+    if key in INT_KEYS:
+        try:
+            return int(value)
+        except ValueError as exc:
+            raise FilterError(f"value for {key!r} must be an integer, got {value!r}", param) from exc
+    text = str(value).strip()
+    return text.upper() if key in UPPER_KEYS else text
+
+
+def _coerce_value(kind: str, key: str, value: Any, param: str) -> Scalar | tuple[Scalar, ...]:
+    if kind in ("in", "nin"):
+        if not isinstance(value, list | tuple) or not value:
+            raise FilterError(f"'{kind}' filter on {key!r} needs a non-empty list value", param)
+        return tuple(_coerce_scalar(key, v, f"{param}[{i}]") for i, v in enumerate(value))
+    if isinstance(value, list | tuple):
+        raise FilterError(f"'{kind}' filter on {key!r} needs a single value, not a list", param)
+    return _coerce_scalar(key, value, param)
+
+
+def evaluate(filt: Filter, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Boolean mask over rows; columns maps key → array (int keys: float with NaN, others: str with '')."""
+    if isinstance(filt, CompoundFilter):
+        masks = [evaluate(f, columns) for f in filt.filters]
+        combine = np.logical_and if filt.type == "and" else np.logical_or
+        return combine.reduce(masks) if masks else np.ones(_rows(columns), dtype=bool)
+    col = columns[filt.key]
+    present = ~np.isnan(col) if col.dtype.kind == "f" else col != ""
+    value = filt.value
+    match filt.type:
+        case "eq":
+            return present & (col == value)
+        case "ne":
+            return ~(present & (col == value))
+        case "in":
+            return present & np.isin(col, np.array(value))
+        case "nin":
+            return ~(present & np.isin(col, np.array(value)))
+        case "gt":
+            return present & (col > value)
+        case "gte":
+            return present & (col >= value)
+        case "lt":
+            return present & (col < value)
+        case "lte":
+            return present & (col <= value)
+    raise FilterError(f"unsupported filter type {filt.type!r}", "filters.type")
+
+
+def _rows(columns: Mapping[str, np.ndarray]) -> int:
+    return len(next(iter(columns.values()))) if columns else 0

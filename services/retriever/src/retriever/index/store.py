@@ -1,0 +1,74 @@
+"""Chunk store: SQLite rows (text + metadata) keyed by the int64 FAISS id, plus filter columns."""
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from retriever.filters import FILTER_KEYS, INT_KEYS
+from retriever.hits import ChunkMetadata
+
+CHUNKS_FILE = "chunks.sqlite"
+_FIELDS = ChunkMetadata.field_names()
+
+
+def write_chunks(
+    path: Path, texts: Sequence[str], metadata: Sequence[ChunkMetadata], hashes: Sequence[str]
+) -> None:
+    """Write all chunks; row id i is FAISS id i."""
+    cols = ", ".join(f'"{f}"' for f in _FIELDS)
+    marks = ", ".join("?" for _ in range(len(_FIELDS) + 3))
+    with sqlite3.connect(path) as db:
+        db.execute(f"CREATE TABLE chunks (id INTEGER PRIMARY KEY, text TEXT NOT NULL, content_hash TEXT, {cols})")
+        db.executemany(
+            f"INSERT INTO chunks VALUES ({marks})",
+            (
+                (i, text, h, *(getattr(m, f) for f in _FIELDS))
+                for i, (text, m, h) in enumerate(zip(texts, metadata, hashes, strict=True))
+            ),
+        )
+    # The connection context manager commits; closing makes the file complete before publish.
+    db.close()
+
+
+class ChunkStore:
+    """All chunk texts and metadata in memory (read-only after load, so safe for concurrent readers)."""
+
+    def __init__(self, texts: list[str], metadata: list[ChunkMetadata], hashes: list[str]) -> None:
+        self.texts = texts
+        self.metadata = metadata
+        self.hashes = hashes
+        self.columns = _filter_columns(metadata)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @classmethod
+    def load(cls, path: Path) -> "ChunkStore":
+        """Read every row of chunks.sqlite ordered by id."""
+        cols = ", ".join(f'"{f}"' for f in _FIELDS)
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = db.execute(f"SELECT id, text, content_hash, {cols} FROM chunks ORDER BY id").fetchall()
+        finally:
+            db.close()
+        for expected, row in enumerate(rows):
+            if row[0] != expected:
+                raise ValueError(f"{path.name}: chunk ids are not contiguous at {expected}")
+        texts = [r[1] for r in rows]
+        hashes = [r[2] for r in rows]
+        metadata = [ChunkMetadata(*r[3:]) for r in rows]
+        return cls(texts, metadata, hashes)
+
+
+def _filter_columns(metadata: Sequence[ChunkMetadata]) -> dict[str, np.ndarray]:
+    columns: dict[str, np.ndarray] = {}
+    for key in FILTER_KEYS:
+        values = [getattr(m, key) for m in metadata]
+        if key in INT_KEYS:
+            columns[key] = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+        else:
+            columns[key] = np.array(["" if v is None else str(v).upper() if key in ("ticker", "form", "item")
+                                     else str(v) for v in values], dtype=str)
+    return columns

@@ -1,0 +1,121 @@
+"""Documents → chunk records: parallel parsing, Item sectioning, token-aware chunking, context headers."""
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from tqdm import tqdm
+
+from retriever.chunking import ChunkerParams, chunk_sections
+from retriever.embedder import Embedder
+from retriever.hits import ChunkMetadata
+from retriever.parsing.document import ParsedDocument, UnreadableFileError, parse_file
+from retriever.parsing.sections import sectionize
+from retriever.sources.local import SourceDocument
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A chunk ready for indexing: display text, the text that is embedded, and metadata."""
+
+    text: str
+    embed_text: str
+    metadata: ChunkMetadata
+
+    @property
+    def content_hash(self) -> str:
+        """Identity of the embedded text; equal hashes can reuse a stored vector."""
+        return hashlib.sha256(self.embed_text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file that could not be read, with the reason."""
+
+    path: str
+    reason: str
+
+
+def context_header(doc: SourceDocument, item: str | None, item_title: str | None) -> str:
+    """Short line prepended to a chunk before embedding: company, form, fiscal year, Item."""
+    year = f" fiscal {doc.fiscal_year}" if doc.fiscal_year else ""
+    section = f"Item {item}. {item_title}" if item else (item_title or "")
+    return f"{doc.company} ({doc.ticker}) {doc.form}{year} - {section}".strip(" -")
+
+
+def _parse_one(doc: SourceDocument) -> tuple[SourceDocument, ParsedDocument | None, str | None]:
+    try:
+        return doc, parse_file(doc.path, doc.format), None
+    except UnreadableFileError as exc:
+        return doc, None, str(exc)
+
+
+def parse_documents(
+    docs: Sequence[SourceDocument], *, workers: int | None = None, show_progress: bool = False
+) -> Iterator[tuple[SourceDocument, ParsedDocument | None, str | None]]:
+    """Parse files in worker processes (PDF text extraction is CPU-bound), yielding as they finish."""
+    workers = workers or min(len(docs), os.cpu_count() or 1)
+    bar = tqdm(total=len(docs), desc="parsing", unit="file", disable=not show_progress)
+    with bar:
+        if workers <= 1:
+            for doc in docs:
+                yield _parse_one(doc)
+                bar.update(1)
+            return
+        # Largest files first so the slow PDFs do not end up alone on one core at the end.
+        ordered = sorted(docs, key=lambda d: -_size(d))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for result in pool.map(_parse_one, ordered):
+                yield result
+                bar.update(1)
+
+
+def _size(doc: SourceDocument) -> int:
+    try:
+        return doc.path.stat().st_size * (8 if doc.format == "pdf" else 1)
+    except OSError:
+        return 0
+
+
+def chunk_document(
+    doc: SourceDocument, parsed: ParsedDocument, embedder: Embedder, params: ChunkerParams
+) -> list[ChunkRecord]:
+    """Split one parsed document into chunk records that never cross an Item boundary."""
+    sections = sectionize(parsed, doc.form)
+    header_budget = 32  # tokens reserved for the context header inside the model's window
+    effective = params.model_copy(
+        update={"chunk_tokens": min(params.chunk_tokens, embedder.max_seq_length - header_budget)}
+    )
+    pieces = chunk_sections(
+        parsed.text, sections, effective, embedder.count_tokens_batch, embedder.split_by_tokens
+    )
+    records: list[ChunkRecord] = []
+    for piece in pieces:
+        text = parsed.text[piece.start : piece.end]
+        sec = piece.section
+        meta = ChunkMetadata(
+            doc_id=doc.doc_id,
+            ticker=doc.ticker,
+            company=doc.company,
+            cik=doc.cik,
+            form=doc.form,
+            fiscal_year=doc.fiscal_year,
+            period_end=doc.period_end,
+            filing_date=doc.filing_date,
+            accession=doc.accession,
+            item=sec.item,
+            item_title=sec.title,
+            page=parsed.page_at(piece.start),
+            char_start=piece.start,
+            char_end=piece.end,
+            url=doc.url,
+            source_file=doc.path.name,
+        )
+        header = context_header(doc, sec.item, sec.title)
+        records.append(ChunkRecord(text=text, embed_text=f"{header}\n{text}", metadata=meta))
+    return records

@@ -1,0 +1,31 @@
+"""Retriever configuration (pydantic-settings, env prefix RAG_)."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "BAAI/bge-small-en-v1.5"
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "sec-retriever"
+
+
+class RetrieverSettings(BaseSettings):
+    """Embedding model, index location and search defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    embedding_model: str = DEFAULT_MODEL
+    embedding_backend: Literal["torch", "onnx"] = "onnx"
+    query_prefix: str | None = None
+    index_dir: Path = Path("data/index")
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    batch_size: int = Field(default=32, ge=1)
+    chunk_tokens: int = Field(default=200, ge=16)
+    overlap_tokens: int = Field(default=48, ge=0)
+    index_type: Literal["flat", "hnsw"] = "flat"
+    hybrid: bool = True
+    sec_user_agent: str | None = Field(default=None, validation_alias="SEC_USER_AGENT")
