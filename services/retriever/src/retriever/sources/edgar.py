@@ -1,0 +1,219 @@
+"""EDGAR client: ticker → CIK, 10-K listing from the submissions API, primary-document download.
+
+SEC fair-access rules: a declared User-Agent with a contact, at most 10 requests per second.
+"""
+
+import csv
+import hashlib
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
+from tqdm import tqdm
+
+from retriever.sources.local import MANIFEST_NAME, edgar_archive_url
+
+logger = logging.getLogger(__name__)
+
+TICKERS_URL = "https://www.sec.gov/files/company_tickers.json"
+SUBMISSIONS_URL = "https://data.sec.gov/submissions/CIK{cik:010d}.json"
+MAX_REQUESTS_PER_SECOND = 10.0
+_CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+MANIFEST_COLUMNS = (
+    "file", "ticker", "company", "cik", "form", "fiscal_year", "period_end", "format", "accession", "source",
+    "filing_date", "url",
+)
+
+
+class EdgarError(RuntimeError):
+    """EDGAR could not be used: missing User-Agent, unknown ticker, or a failed request."""
+
+
+@dataclass(frozen=True)
+class Filing:
+    """One filing listed by the submissions API."""
+
+    ticker: str
+    company: str
+    cik: int
+    form: str
+    accession: str
+    filing_date: str
+    report_date: str
+    primary_document: str
+
+    @property
+    def url(self) -> str:
+        """Archive URL of the primary document."""
+        return edgar_archive_url(str(self.cik), self.accession, self.primary_document) or ""
+
+    @property
+    def fiscal_year(self) -> int | None:
+        """Fiscal year taken from the period end (report date)."""
+        return int(self.report_date[:4]) if self.report_date[:4].isdigit() else None
+
+
+def validate_user_agent(user_agent: str | None) -> str:
+    """Return the User-Agent or raise: SEC requires a declared agent with a contact e-mail."""
+    if not user_agent or not _CONTACT.search(user_agent):
+        raise EdgarError(
+            "EDGAR needs a declared User-Agent with a contact e-mail, e.g. SEC_USER_AGENT='Acme Research "
+            "ops@acme.example' (or --user-agent)"
+        )
+    return user_agent.strip()
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, httpx.HTTPStatusError):
+        return exc.response.status_code == 429 or exc.response.status_code >= 500
+    return isinstance(exc, httpx.TransportError)
+
+
+class RateLimiter:
+    """Spaces calls at least 1/rate seconds apart, across threads."""
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Block until the next call is allowed."""
+        with self._lock:
+            now = time.monotonic()
+            delay = self._next - now
+            self._next = max(now, self._next) + self._interval
+        if delay > 0:
+            time.sleep(delay)
+
+
+class EdgarClient:
+    """Cached, rate-limited, retrying EDGAR HTTP client."""
+
+    def __init__(
+        self,
+        user_agent: str | None,
+        cache_dir: Path,
+        *,
+        http: httpx.Client | None = None,
+        rate: float = MAX_REQUESTS_PER_SECOND,
+        max_attempts: int = 5,
+        backoff: float = 0.5,
+    ) -> None:
+        agent = validate_user_agent(user_agent)
+        self._http = http or httpx.Client(timeout=30.0, follow_redirects=True)
+        self._headers = {"User-Agent": agent, "Accept-Encoding": "gzip, deflate"}
+        self._cache = cache_dir / "edgar"
+        self._cache.mkdir(parents=True, exist_ok=True)
+        self._limiter = RateLimiter(min(rate, MAX_REQUESTS_PER_SECOND))
+        self._get_with_retry = retry(
+            retry=retry_if_exception(_retryable),
+            stop=stop_after_attempt(max_attempts),
+            wait=wait_exponential(multiplier=backoff, max=30),
+            reraise=True,
+        )(self._get_once)
+        self.requests_made = 0
+
+    def _get_once(self, url: str) -> bytes:
+        self._limiter.wait()
+        self.requests_made += 1
+        response = self._http.get(url, headers=self._headers)
+        response.raise_for_status()
+        return response.content
+
+    def get(self, url: str) -> bytes:
+        """GET url through the on-disk cache (nothing is downloaded twice)."""
+        path = self._cache / hashlib.sha256(url.encode()).hexdigest()
+        if path.exists():
+            return path.read_bytes()
+        try:
+            body = self._get_with_retry(url)
+        except httpx.HTTPStatusError as exc:
+            raise EdgarError(f"EDGAR request failed: {exc.response.status_code} for {url}") from exc
+        except httpx.TransportError as exc:
+            raise EdgarError(f"EDGAR request failed: {type(exc).__name__} for {url}") from exc
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(body)
+        tmp.replace(path)
+        return body
+
+    def resolve_tickers(self, tickers: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """Map tickers to (CIK, company name); raise EdgarError naming unknown tickers."""
+        table = json.loads(self.get(TICKERS_URL))
+        by_ticker = {str(r["ticker"]).upper(): (int(r["cik_str"]), str(r["title"])) for r in table.values()}
+        wanted = [t.strip().upper() for t in tickers if t.strip()]
+        unknown = [t for t in wanted if t not in by_ticker]
+        if unknown:
+            raise EdgarError(f"unknown ticker(s): {', '.join(unknown)}")
+        return {t: by_ticker[t] for t in wanted}
+
+    def annual_reports(self, ticker: str, cik: int, company: str, years: int, form: str = "10-K") -> list[Filing]:
+        """The `years` most recent filings of `form` for a company, newest first."""
+        data = json.loads(self.get(SUBMISSIONS_URL.format(cik=cik)))
+        recent = data.get("filings", {}).get("recent", {})
+        rows = zip(
+            recent.get("form", []),
+            recent.get("accessionNumber", []),
+            recent.get("filingDate", []),
+            recent.get("reportDate", []),
+            recent.get("primaryDocument", []),
+            strict=False,
+        )
+        filings = [
+            Filing(ticker, data.get("name") or company, cik, f, acc, fd, rd, doc)
+            for f, acc, fd, rd, doc in rows
+            if f == form and doc
+        ]
+        filings.sort(key=lambda f: f.filing_date, reverse=True)
+        return filings[:years]
+
+
+def fetch_corpus(
+    client: EdgarClient, tickers: Sequence[str], years: int, out_dir: Path, *, show_progress: bool = False
+) -> list[Path]:
+    """Download the N most recent 10-Ks per ticker into out_dir and write its manifest.csv."""
+    companies = client.resolve_tickers(tickers)
+    filings = [f for t, (cik, name) in companies.items() for f in client.annual_reports(t, cik, name, years)]
+    if not filings:
+        raise EdgarError(f"no 10-K filings found for {', '.join(companies)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    rows: list[dict[str, str]] = []
+    for filing in tqdm(filings, desc="downloading", unit="filing", disable=not show_progress):
+        suffix = Path(filing.primary_document).suffix.lower() or ".html"
+        name = f"{filing.ticker}_FY{filing.fiscal_year}_{filing.form.replace('-', '')}{suffix}"
+        path = out_dir / name
+        path.write_bytes(client.get(filing.url))
+        written.append(path)
+        rows.append(
+            {
+                "file": name, "ticker": filing.ticker, "company": filing.company, "cik": str(filing.cik),
+                "form": filing.form, "fiscal_year": str(filing.fiscal_year or ""), "period_end": filing.report_date,
+                "format": "pdf" if suffix == ".pdf" else "html" if suffix in {".htm", ".html"} else "text",
+                "accession": filing.accession, "source": "edgar", "filing_date": filing.filing_date,
+                "url": filing.url,
+            }
+        )
+    _merge_manifest(out_dir / MANIFEST_NAME, rows)
+    return written
+
+
+def _merge_manifest(path: Path, rows: list[dict[str, str]]) -> None:
+    existing: dict[str, dict[str, str]] = {}
+    if path.exists():
+        with path.open(newline="", encoding="utf-8") as fh:
+            existing = {r["file"]: r for r in csv.DictReader(fh)}
+    existing.update({r["file"]: r for r in rows})
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=MANIFEST_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(existing.values())
+    tmp.replace(path)
