@@ -4,6 +4,8 @@ import argparse
 import logging
 import sys
 
+from benchmarks import short
+from benchmarks.embedding import command as embedding_command
 from benchmarks.loadgen import command as load_command
 from benchmarks.overhead import command as overhead_command
 
@@ -15,6 +17,8 @@ def main(argv: list[str] | None = None) -> None:
     subparsers = parser.add_subparsers(required=True)
     load_command.add_parser(subparsers)
     overhead_command.add_parser(subparsers)
+    embedding_command.add_parser(subparsers)
+    short.add_parser(subparsers)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(name)s: %(message)s"

@@ -98,8 +98,8 @@ async def _measure(
     options = Options(
         args.concurrency, args.rounds, args.requests_per_worker, args.min_requests, not args.no_progress
     )
-    total = max(requests_for(c, args.requests_per_worker, args.min_requests) for c in args.concurrency)
-    prompts = load_prompts(args.prompts, total, args.seed)
+    per_run = max(requests_for(c, args.requests_per_worker, args.min_requests) for c in args.concurrency)
+    prompts = load_prompts(args.prompts, per_run * args.rounds, args.seed)
     try:
         await measure_arms(arms, prompts, options, servers)
     finally:

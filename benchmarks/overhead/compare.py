@@ -48,12 +48,15 @@ async def measure_arms(
         n = requests_for(level, options.requests_per_worker, options.min_requests)
         for round_index in range(options.rounds):
             order = arms if round_index % 2 == 0 else list(reversed(arms))
+            # fresh questions each round (same for every arm), so no cache in the gateway sees repeats
+            start = (round_index * n) % len(prompts)
+            round_prompts = [*prompts[start:], *prompts[:start]]
             for arm in order:
                 before = {s.name: s.cpu_seconds() for s in servers}
                 run = await measure_run(
                     arm.client,
                     arm.spec,
-                    prompts,
+                    round_prompts,
                     level,
                     n,
                     f"{arm.name} r{round_index}",

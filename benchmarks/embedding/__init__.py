@@ -1,0 +1,1 @@
+"""Query-embedding cost: per query, per batch size, per backend, the gateway's per-request retrieval work."""
