@@ -1,0 +1,158 @@
+variable "region" {
+  description = "AWS region."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "name" {
+  description = "Name prefix of every resource."
+  type        = string
+  default     = "sec-rag"
+}
+
+variable "azs" {
+  description = "Availability zones (two or more)."
+  type        = list(string)
+  default     = ["us-east-1a", "us-east-1b"]
+}
+
+variable "single_nat_gateway" {
+  description = "One NAT gateway instead of one per AZ."
+  type        = bool
+  default     = false
+}
+
+variable "enable_interface_endpoints" {
+  description = "Interface endpoints for ECR, Logs, Secrets Manager, ECS and STS."
+  type        = bool
+  default     = true
+}
+
+variable "gpu_instance_types" {
+  description = "GPU instance types, preferred first."
+  type        = list(string)
+  default     = ["g5.xlarge"]
+}
+
+variable "gpu_max_instances" {
+  description = "Upper bound of GPU instances."
+  type        = number
+  default     = 4
+}
+
+variable "on_demand_base_capacity" {
+  description = "GPU instances always on demand."
+  type        = number
+  default     = 0
+}
+
+variable "on_demand_percentage_above_base" {
+  description = "On-demand share above the base; the rest is spot (ADR: 20)."
+  type        = number
+  default     = 20
+}
+
+variable "vllm_image" {
+  description = "vllm/vllm-openai image pinned by tag."
+  type        = string
+  default     = "vllm/vllm-openai:v0.32.0"
+}
+
+variable "models" {
+  description = "Models served by vLLM, one ECS service and target group each (fields: modules/vllm)."
+  type = map(object({
+    model                  = string
+    served_model_name      = optional(string)
+    max_model_len          = optional(number, 8192)
+    gpu_memory_utilization = optional(number, 0.90)
+    enable_prefix_caching  = optional(bool, true)
+    extra_args             = optional(list(string), [])
+    cpu                    = optional(number, 3584)
+    memory                 = optional(number, 14336)
+    min_count              = optional(number, 0)
+    max_count              = optional(number, 4)
+    working_hours_count    = optional(number, 1)
+    requests_per_target    = optional(number, 20)
+  }))
+  default = {
+    qwen7b = {
+      model             = "Qwen/Qwen2.5-7B-Instruct"
+      served_model_name = "qwen2.5-7b-instruct"
+      max_model_len     = 16384
+    }
+  }
+}
+
+variable "hf_token_secret_arn" {
+  description = "Secrets Manager ARN of the Hugging Face token (null for public models)."
+  type        = string
+  default     = null
+}
+
+variable "gateway_image" {
+  description = "Gateway image (ECR URI with tag) built from docker/gateway.Dockerfile."
+  type        = string
+}
+
+variable "indexer_image" {
+  description = "Indexer image (ECR URI with tag) built from docker/indexer.Dockerfile."
+  type        = string
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate ARN for the public HTTPS listener."
+  type        = string
+}
+
+variable "api_key_digests_secret_arn" {
+  description = "Secrets Manager ARN whose value is RAG_API_KEY_DIGESTS."
+  type        = string
+}
+
+variable "ingress_cidrs" {
+  description = "Client CIDRs allowed to the public ALB."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+}
+
+variable "waf_web_acl_arn" {
+  description = "Optional WAFv2 web ACL for the public ALB."
+  type        = string
+  default     = null
+}
+
+variable "embedding_backend" {
+  description = "Embedding backend of the indexer and the gateway (torch or onnx)."
+  type        = string
+  default     = "torch"
+}
+
+variable "sec_user_agent" {
+  description = "EDGAR User-Agent ('Name email') for the indexer."
+  type        = string
+  default     = ""
+}
+
+variable "lambda_package_path" {
+  description = "Zip of the warm-up Lambda (python -m zipfile -c build/warmup.zip lambdas/warmup/src/warmup)."
+  type        = string
+  default     = "../../../../build/warmup.zip"
+}
+
+variable "enable_autoscaling" {
+  description = "Application Auto Scaling for vLLM and the gateway; only the emulator test turns it off."
+  type        = bool
+  default     = true
+}
+
+variable "deletion_protection" {
+  description = "Deletion protection on both ALBs."
+  type        = bool
+  default     = true
+}
+
+variable "force_destroy_buckets" {
+  description = "Let terraform destroy delete non-empty buckets."
+  type        = bool
+  default     = false
+}

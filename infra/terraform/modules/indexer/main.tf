@@ -1,0 +1,143 @@
+data "aws_region" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  index_url  = "s3://${var.index_bucket_name}/${var.index_prefix}"
+  corpus_url = var.corpus_prefix == "" ? "" : "s3://${var.index_bucket_name}/${var.corpus_prefix}"
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/ecs/${var.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_security_group" "this" {
+  name        = "${var.name}-task"
+  description = "Indexer task: no inbound, HTTPS out to S3, ECR and EDGAR"
+  vpc_id      = var.vpc_id
+  tags        = merge(var.tags, { Name = "${var.name}-task" })
+
+  #checkov:skip=CKV_AWS_382:Fetching filings from EDGAR and talking to S3/ECR needs HTTPS to addresses with no fixed CIDR.
+  egress {
+    description = "HTTPS to S3, ECR and EDGAR"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+data "aws_iam_policy_document" "ecs_tasks_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "execution" {
+  name               = "${var.name}-execution"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "execution" {
+  role       = aws_iam_role.execution.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+}
+
+resource "aws_iam_role" "task" {
+  name               = "${var.name}-task"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "task" {
+  statement {
+    sid       = "ListBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [var.index_bucket_arn]
+  }
+  statement {
+    sid       = "ReadCorpus"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.index_bucket_arn}/${var.corpus_prefix}/*", "${var.index_bucket_arn}/${var.index_prefix}/*"]
+  }
+  statement {
+    sid       = "PublishIndex"
+    actions   = ["s3:PutObject"]
+    resources = ["${var.index_bucket_arn}/${var.index_prefix}/*"]
+  }
+  statement {
+    sid       = "UseBucketKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "task" {
+  name   = "build-and-publish-index"
+  role   = aws_iam_role.task.id
+  policy = data.aws_iam_policy_document.task.json
+}
+
+resource "aws_ecs_task_definition" "this" {
+  family                   = var.name
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.cpu
+  memory                   = var.memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = aws_iam_role.task.arn
+  tags                     = var.tags
+
+  ephemeral_storage {
+    size_in_gib = var.ephemeral_storage_gb
+  }
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+
+  volume {
+    name = "work"
+  }
+
+  container_definitions = jsonencode([
+    {
+      name                   = "indexer"
+      image                  = var.image
+      essential              = true
+      readonlyRootFilesystem = true
+      user                   = "10001"
+      # rag-index fetch (when no corpus is in S3) + rag-index build, then publish versions/<v>/ and CURRENT.
+      command = concat(
+        ["rag-index-s3", "build", "--url", local.index_url, "--work", "/work"],
+        local.corpus_url == "" ? [] : ["--corpus-url", local.corpus_url],
+        ["--tickers", join(",", var.edgar_tickers), "--years", tostring(var.edgar_years)],
+      )
+      environment = [
+        { name = "AWS_REGION", value = data.aws_region.current.name },
+        { name = "RAG_EMBEDDING_MODEL", value = var.embedding_model_path },
+        { name = "RAG_EMBEDDING_BACKEND", value = var.embedding_backend },
+        { name = "SEC_USER_AGENT", value = var.sec_user_agent },
+        { name = "HF_HUB_OFFLINE", value = "1" },
+        { name = "HF_HOME", value = "/work/hf-home" },
+      ]
+      mountPoints = [{ sourceVolume = "work", containerPath = "/work", readOnly = false }]
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          awslogs-group         = aws_cloudwatch_log_group.this.name
+          awslogs-region        = data.aws_region.current.name
+          awslogs-stream-prefix = "indexer"
+        }
+      }
+    }
+  ])
+}

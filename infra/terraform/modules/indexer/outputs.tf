@@ -1,0 +1,14 @@
+output "task_definition_arn" {
+  description = "ARN of the indexer task definition (aws ecs run-task --launch-type FARGATE)."
+  value       = aws_ecs_task_definition.this.arn
+}
+
+output "security_group_id" {
+  description = "Security group to pass to run-task."
+  value       = aws_security_group.this.id
+}
+
+output "task_role_arn" {
+  description = "IAM role of the indexer task."
+  value       = aws_iam_role.task.arn
+}

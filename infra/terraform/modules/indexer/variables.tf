@@ -1,0 +1,105 @@
+variable "name" {
+  description = "Family name of the indexer task definition."
+  type        = string
+}
+
+variable "vpc_id" {
+  description = "VPC the indexer task runs in."
+  type        = string
+}
+
+variable "image" {
+  description = "Indexer image (docker/indexer.Dockerfile), pinned by tag or digest."
+  type        = string
+  validation {
+    condition     = !endswith(var.image, ":latest")
+    error_message = "image must be pinned, not :latest."
+  }
+}
+
+variable "index_bucket_name" {
+  description = "S3 bucket the index is published to."
+  type        = string
+}
+
+variable "index_bucket_arn" {
+  description = "ARN of the index bucket."
+  type        = string
+}
+
+variable "index_prefix" {
+  description = "Key prefix of the published index."
+  type        = string
+  default     = "index"
+}
+
+variable "corpus_prefix" {
+  description = "Key prefix of a corpus folder (filings + manifest.csv) in the bucket; empty means fetch from EDGAR."
+  type        = string
+  default     = "corpus"
+}
+
+variable "edgar_tickers" {
+  description = "Tickers fetched from EDGAR when the bucket holds no corpus."
+  type        = list(string)
+  default     = ["AAPL", "MSFT", "GOOGL", "AMZN", "META"]
+}
+
+variable "edgar_years" {
+  description = "Fiscal years of 10-K filings fetched per ticker."
+  type        = number
+  default     = 3
+}
+
+variable "sec_user_agent" {
+  description = "User-Agent with contact e-mail that SEC's fair-access rule requires for EDGAR downloads (not a secret)."
+  type        = string
+  default     = ""
+}
+
+variable "embedding_model_path" {
+  description = "Embedding model folder baked into the indexer image; must be the gateway's model."
+  type        = string
+  default     = "/opt/models/embedding"
+}
+
+variable "embedding_backend" {
+  description = "Embedding backend used to build the index (torch or onnx); the gateway must use the same."
+  type        = string
+  default     = "torch"
+}
+
+variable "cpu" {
+  description = "Fargate task CPU units."
+  type        = number
+  default     = 4096
+}
+
+variable "memory" {
+  description = "Fargate task memory (MiB)."
+  type        = number
+  default     = 16384
+}
+
+variable "ephemeral_storage_gb" {
+  description = "Fargate ephemeral storage for the corpus and the index build."
+  type        = number
+  default     = 50
+}
+
+variable "kms_key_arn" {
+  description = "KMS key ARN of the bucket and the log group."
+  type        = string
+}
+
+variable "log_retention_days" {
+  description = "CloudWatch Logs retention of indexer runs."
+  type        = number
+  default     = 365
+}
+
+variable "tags" {
+  description = "Tags applied to every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,140 @@
+data "aws_caller_identity" "current" {}
+
+locals {
+  tags        = merge({ Project = "sec-10k-rag", Stack = var.name, ManagedBy = "terraform" }, var.tags)
+  bucket_base = "${var.name}-${data.aws_caller_identity.current.account_id}"
+}
+
+module "kms" {
+  source = "../kms"
+  name   = var.name
+  tags   = local.tags
+}
+
+module "network" {
+  source                     = "../network"
+  name                       = var.name
+  cidr                       = var.vpc_cidr
+  azs                        = var.azs
+  single_nat_gateway         = var.single_nat_gateway
+  enable_interface_endpoints = var.enable_interface_endpoints
+  kms_key_arn                = module.kms.key_arn
+  flow_log_retention_days    = var.log_retention_days
+  tags                       = local.tags
+}
+
+module "logs" {
+  source        = "../log-bucket"
+  name          = "${local.bucket_base}-logs"
+  force_destroy = var.force_destroy_buckets
+  tags          = local.tags
+}
+
+module "index" {
+  source             = "../index-bucket"
+  name               = "${local.bucket_base}-index"
+  kms_key_arn        = module.kms.key_arn
+  access_logs_bucket = module.logs.bucket_name
+  force_destroy      = var.force_destroy_buckets
+  tags               = local.tags
+}
+
+module "cluster" {
+  source                          = "../ecs-cluster"
+  name                            = var.name
+  vpc_id                          = module.network.vpc_id
+  subnet_ids                      = module.network.private_subnet_ids
+  instance_types                  = var.gpu_instance_types
+  max_size                        = var.gpu_max_instances
+  root_volume_size_gb             = var.gpu_root_volume_size_gb
+  on_demand_base_capacity         = var.on_demand_base_capacity
+  on_demand_percentage_above_base = var.on_demand_percentage_above_base
+  kms_key_arn                     = module.kms.key_arn
+  log_retention_days              = var.log_retention_days
+  tags                            = local.tags
+}
+
+module "vllm" {
+  source                            = "../vllm"
+  name                              = "${var.name}-vllm"
+  cluster_arn                       = module.cluster.cluster_arn
+  cluster_name                      = module.cluster.cluster_name
+  capacity_provider_name            = module.cluster.gpu_capacity_provider_name
+  vpc_id                            = module.network.vpc_id
+  subnet_ids                        = module.network.private_subnet_ids
+  client_security_group_ids         = [module.gateway.task_security_group_id, module.warmup.security_group_id]
+  image                             = var.vllm_image
+  models                            = var.models
+  hf_token_secret_arn               = var.hf_token_secret_arn
+  health_check_grace_period_seconds = var.vllm_health_check_grace_period_seconds
+  enable_autoscaling                = var.enable_autoscaling
+  access_logs_bucket                = module.logs.bucket_name
+  deletion_protection               = var.deletion_protection
+  kms_key_arn                       = module.kms.key_arn
+  log_retention_days                = var.log_retention_days
+  tags                              = local.tags
+}
+
+module "gateway" {
+  source                     = "../gateway"
+  name                       = "${var.name}-gateway"
+  cluster_arn                = module.cluster.cluster_arn
+  cluster_name               = module.cluster.cluster_name
+  vpc_id                     = module.network.vpc_id
+  vpc_cidr                   = module.network.vpc_cidr
+  public_subnet_ids          = module.network.public_subnet_ids
+  private_subnet_ids         = module.network.private_subnet_ids
+  ingress_cidrs              = var.ingress_cidrs
+  certificate_arn            = var.certificate_arn
+  waf_web_acl_arn            = var.waf_web_acl_arn
+  image                      = var.gateway_image
+  index_sync_image           = var.indexer_image
+  desired_count              = var.gateway_desired_count
+  min_count                  = var.gateway_min_count
+  max_count                  = var.gateway_max_count
+  enable_autoscaling         = var.enable_autoscaling
+  upstreams                  = module.vllm.upstreams
+  index_bucket_name          = module.index.bucket_name
+  index_bucket_arn           = module.index.bucket_arn
+  embedding_backend          = var.embedding_backend
+  api_key_digests_secret_arn = var.api_key_digests_secret_arn
+  warmup_lambda_arn          = module.warmup.function_arn
+  warmup_lambda_name         = module.warmup.function_name
+  extra_environment          = var.gateway_extra_environment
+  access_logs_bucket         = module.logs.bucket_name
+  deletion_protection        = var.deletion_protection
+  kms_key_arn                = module.kms.key_arn
+  log_retention_days         = var.log_retention_days
+  tags                       = local.tags
+}
+
+module "indexer" {
+  source             = "../indexer"
+  name               = "${var.name}-indexer"
+  vpc_id             = module.network.vpc_id
+  image              = var.indexer_image
+  index_bucket_name  = module.index.bucket_name
+  index_bucket_arn   = module.index.bucket_arn
+  embedding_backend  = var.embedding_backend
+  sec_user_agent     = var.sec_user_agent
+  kms_key_arn        = module.kms.key_arn
+  log_retention_days = var.log_retention_days
+  tags               = local.tags
+}
+
+module "warmup" {
+  source             = "../warmup-lambda"
+  name               = "${var.name}-warmup"
+  package_path       = var.lambda_package_path
+  vpc_id             = module.network.vpc_id
+  vpc_cidr           = module.network.vpc_cidr
+  subnet_ids         = module.network.private_subnet_ids
+  cluster_name       = module.cluster.cluster_name
+  service_arns       = module.vllm.service_arns
+  targets            = module.vllm.warmup_targets
+  warm_schedule      = var.warm_schedule
+  sleep_schedule     = var.sleep_schedule
+  kms_key_arn        = module.kms.key_arn
+  log_retention_days = var.log_retention_days
+  tags               = local.tags
+}
