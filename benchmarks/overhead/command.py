@@ -41,7 +41,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per level (ABBA order)")
     parser.add_argument("--ttft-ms", type=float, default=200.0)
     parser.add_argument("--itl-ms", type=float, default=20.0)
-    parser.add_argument("--model", default="synthetic-model")
+    parser.add_argument("--model", default=None, help="default: first model of the upstream's /v1/models")
     parser.add_argument(
         "--index-dir", type=Path, default=None, help="default $INDEX_DIR or .cache/index/local"
     )
@@ -51,7 +51,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--upstream-url", help="use a running upstream (with --gateway-url) instead of starting"
     )
-    parser.add_argument("--gateway-url", help="use a running gateway")
+    parser.add_argument("--gateway-url", help="use a running gateway too (needs --upstream-url)")
+    parser.add_argument("--upstream-api-key", default=os.environ.get("VLLM_API_KEY", "unused"))
     parser.add_argument("--gateway-api-key", default=os.environ.get("RAG_BENCH_API_KEY", BENCH_API_KEY))
     parser.add_argument("--label", default="overhead")
     add_common_arguments(parser)
@@ -66,27 +67,28 @@ def _servers(args: argparse.Namespace, log_dir: Path) -> Iterator[tuple[str, str
     config = StackConfig(
         ttft_ms=args.ttft_ms,
         itl_ms=args.itl_ms,
-        model=args.model,
+        model=args.model or "synthetic-model",
         index_dir=args.index_dir,
         embedding_model=args.embedding_model,
         embedding_backend=args.embedding_backend,
         gateway_env=dict(args.gateway_env),
     )
-    with running_stack(config, log_dir) as stack:
-        yield stack.upstream_url, stack.gateway_url, [stack.upstream, stack.gateway]
+    with running_stack(config, log_dir, args.upstream_url) as stack:
+        yield stack.upstream_url, stack.gateway_url, stack.servers
 
 
-def _arms(args: argparse.Namespace, upstream_url: str, gateway_url: str) -> list[Arm]:
+def _arms(args: argparse.Namespace, model: str, upstream_url: str, gateway_url: str) -> list[Arm]:
     names = [name.strip() for name in args.arms.split(",") if name.strip()]
     if not names or names[0] != "direct" or any(n not in ARM_NAMES for n in names):
         raise SystemExit(f"overhead: --arms must start with direct and use {', '.join(ARM_NAMES)}")
+    synthetic = args.upstream_url is None  # only the synthetic upstream emits the checkable t0 t1 ... tokens
     arms = []
     for name in names:
-        base = RequestSpec(model=args.model, max_tokens=args.max_tokens, check_sequence=True)
         if name == "direct":
-            arms.append(Arm(name, make_client(upstream_url, "unused"), base))
+            spec = RequestSpec(model, args.max_tokens, check_sequence=synthetic)
+            arms.append(Arm(name, make_client(upstream_url, args.upstream_api_key), spec))
         else:
-            spec = RequestSpec(args.model, args.max_tokens, rag=name == "gateway", check_sequence=True)
+            spec = RequestSpec(model, args.max_tokens, rag=name == "gateway", check_sequence=synthetic)
             arms.append(Arm(name, make_client(gateway_url, args.gateway_api_key), spec))
     return arms
 
@@ -94,9 +96,18 @@ def _arms(args: argparse.Namespace, upstream_url: str, gateway_url: str) -> list
 async def _measure(
     args: argparse.Namespace, upstream_url: str, gateway_url: str, servers: list[ServerProcess]
 ) -> list[Arm]:
-    arms = _arms(args, upstream_url, gateway_url)
+    model = args.model
+    if model is None:
+        async with make_client(upstream_url, args.upstream_api_key) as probe:
+            model = (await probe.models.list()).data[0].id
+    arms = _arms(args, model, upstream_url, gateway_url)
     options = Options(
-        args.concurrency, args.rounds, args.requests_per_worker, args.min_requests, not args.no_progress
+        args.concurrency,
+        args.rounds,
+        args.requests_per_worker,
+        args.min_requests,
+        not args.no_progress,
+        gateway_root=gateway_url.removesuffix("/v1"),
     )
     per_run = max(requests_for(c, args.requests_per_worker, args.min_requests) for c in args.concurrency)
     prompts = load_prompts(args.prompts, per_run * args.rounds, args.seed)
@@ -131,7 +142,11 @@ def main(args: argparse.Namespace) -> Path:
     result: dict[str, Any] = {
         "machine": describe_machine(),
         "load_average": os.getloadavg(),
-        "settings": {k: v for k, v in vars(args).items() if k not in {"handler", "out", "gateway_api_key"}},
+        "settings": {
+            k: v
+            for k, v in vars(args).items()
+            if k not in {"handler", "out", "gateway_api_key", "upstream_api_key"}
+        },
         "server_rss_mb": rss,
         "arms": {},
         "ratios": {},
@@ -143,6 +158,7 @@ def main(args: argparse.Namespace) -> Path:
                 "pooled": arm.runs[level].summary().to_dict(),
                 "rounds": [s.to_dict() for s in arm.rounds[level]],
                 "server_cpu_util": arm.server_cpu.get(level, {}),
+                "gateway_breakdown": arm.gateway_breakdown.get(level, []),
             }
             for level in levels
         }

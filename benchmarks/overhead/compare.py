@@ -9,6 +9,7 @@ from openai import AsyncOpenAI
 from benchmarks.loadgen.request import RequestSpec
 from benchmarks.loadgen.runner import Run, measure_run, requests_for, warm_up
 from benchmarks.loadgen.summary import RunSummary
+from benchmarks.overhead.gateway_metrics import breakdown, scrape
 from benchmarks.overhead.processes import ServerProcess
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ class Arm:
     runs: dict[int, Run] = field(default_factory=dict)
     rounds: dict[int, list[RunSummary]] = field(default_factory=dict)
     server_cpu: dict[int, dict[str, float]] = field(default_factory=dict)
+    gateway_breakdown: dict[int, list[dict[str, float | None]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Options:
     requests_per_worker: int = 3
     min_requests: int = 32
     show_progress: bool = True
+    gateway_root: str | None = None
 
 
 async def measure_arms(
@@ -52,6 +55,7 @@ async def measure_arms(
             start = (round_index * n) % len(prompts)
             round_prompts = [*prompts[start:], *prompts[:start]]
             for arm in order:
+                metrics_before = scrape(options.gateway_root) if options.gateway_root else {}
                 before = {s.name: s.cpu_seconds() for s in servers}
                 run = await measure_run(
                     arm.client,
@@ -65,6 +69,9 @@ async def measure_arms(
                 )
                 used = {s.name: (s.cpu_seconds() - before[s.name]) / run.wall_s for s in servers}
                 _pool(arm, level, run, used)
+                if options.gateway_root:
+                    split = breakdown(metrics_before, scrape(options.gateway_root))
+                    arm.gateway_breakdown.setdefault(level, []).append(split)
 
 
 def _pool(arm: Arm, level: int, run: Run, cpu_util: dict[str, float]) -> None:

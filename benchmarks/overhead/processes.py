@@ -21,6 +21,7 @@ class ServerProcess:
     name: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    port: int | None = None
     _psutil: psutil.Process = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -61,6 +62,7 @@ def start_server(
     log_dir: Path,
     env: Mapping[str, str] | None = None,
     timeout_s: float = 180.0,
+    port: int | None = None,
 ) -> ServerProcess:
     """Launch ``command``, logging to ``<log_dir>/<name>.log``, and wait until ``ready_url`` answers 200."""
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -69,7 +71,7 @@ def start_server(
         process = subprocess.Popen(
             list(command), stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
         )
-    server = ServerProcess(name, process, log_path)
+    server = ServerProcess(name, process, log_path, port)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -56,4 +56,36 @@ def overhead_markdown(arms: Sequence[Arm], levels: Sequence[int]) -> str:
                 f"| {_num(r['ttft_p50_delta_ms'], '.1f')} / {_num(r['ttft_p95_delta_ms'], '.1f')} "
                 f"| {per_round} | {'yes' if meets_targets(r) else 'no'} |"
             )
+    lines += _internals(arms, levels)
     return "\n".join(lines) + "\n"
+
+
+def _pooled_mean(rounds: Sequence[dict[str, float | None]], key: str) -> float | None:
+    count_key = f"{key.removesuffix('_ms')}_count"
+    weighted = [(r[key], r[count_key] or 0.0) for r in rounds if r.get(key) is not None]
+    total = sum(count for _, count in weighted)
+    return sum((mean or 0.0) * count for mean, count in weighted) / total if total else None
+
+
+def _internals(arms: Sequence[Arm], levels: Sequence[int]) -> list[str]:
+    rows = []
+    for level in levels:
+        for arm in arms:
+            rounds = arm.gateway_breakdown.get(level, [])
+            if not rounds or _pooled_mean(rounds, "request_ms") is None:
+                continue
+            cells = " | ".join(
+                _num(_pooled_mean(rounds, key), ".1f")
+                for key in ("embed_ms", "embed_batch", "search_ms", "upstream_ttft_ms")
+            )
+            rows.append(f"| {level} | {arm.name} | {cells} |")
+    if not rows:
+        return []
+    return [
+        "",
+        "Gateway internals (means per observation, from the gateway's /metrics over the measured runs):",
+        "",
+        "| conc | arm | embed call (ms) | embed batch | FAISS search (ms) | upstream TTFT at gateway (ms) |",
+        "|---:|---|---:|---:|---:|---:|",
+        *rows,
+    ]

@@ -36,8 +36,7 @@ class Stack:
 
     upstream_url: str
     gateway_url: str
-    upstream: ServerProcess
-    gateway: ServerProcess
+    servers: list[ServerProcess]
 
 
 def default_index_dir() -> Path:
@@ -79,28 +78,39 @@ def gateway_environment(config: StackConfig, port: int, upstream_url: str) -> di
 
 
 @contextmanager
-def running_stack(config: StackConfig, log_dir: Path) -> Iterator[Stack]:
-    """Start the upstream, then the gateway pointing at it; stop both on exit."""
+def running_stack(config: StackConfig, log_dir: Path, upstream_url: str | None = None) -> Iterator[Stack]:
+    """Start a synthetic upstream (unless ``upstream_url`` is given) and the gateway; stop both on exit."""
     with ExitStack() as stack:
-        upstream_port = free_port()
-        upstream_cmd = upstream_command(
-            upstream_port,
-            models=[config.model],
-            ttft_ms=config.ttft_ms,
-            itl_ms=config.itl_ms,
-            max_model_len=config.max_model_len,
-            recorded_requests=0,
-        )
-        upstream = start_server(
-            "synthetic_upstream", upstream_cmd, f"http://127.0.0.1:{upstream_port}/health", log_dir
-        )
-        stack.callback(upstream.stop)
-        upstream_url = f"http://127.0.0.1:{upstream_port}/v1"
-
+        servers = []
+        if upstream_url is None:
+            upstream = _start_synthetic(config, log_dir)
+            stack.callback(upstream.stop)
+            servers.append(upstream)
+            upstream_url = f"http://127.0.0.1:{upstream.port}/v1"
         gateway_port = free_port()
         env = gateway_environment(config, gateway_port, upstream_url)
         gateway = start_server(
             "gateway", gateway_command(), f"http://127.0.0.1:{gateway_port}/ready", log_dir, env=env
         )
         stack.callback(gateway.stop)
-        yield Stack(upstream_url, f"http://127.0.0.1:{gateway_port}/v1", upstream, gateway)
+        servers.append(gateway)
+        yield Stack(upstream_url, f"http://127.0.0.1:{gateway_port}/v1", servers)
+
+
+def _start_synthetic(config: StackConfig, log_dir: Path) -> ServerProcess:
+    upstream_port = free_port()
+    upstream_cmd = upstream_command(
+        upstream_port,
+        models=[config.model],
+        ttft_ms=config.ttft_ms,
+        itl_ms=config.itl_ms,
+        max_model_len=config.max_model_len,
+        recorded_requests=0,
+    )
+    return start_server(
+        "synthetic_upstream",
+        upstream_cmd,
+        f"http://127.0.0.1:{upstream_port}/health",
+        log_dir,
+        port=upstream_port,
+    )
