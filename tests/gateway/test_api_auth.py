@@ -13,13 +13,14 @@ KEY = "sk-test-very-secret-key-1234"
 def chat(base_url: str, key: str | None) -> httpx.Response:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     return httpx.post(
-        base_url + "/chat/completions",
+        timeout=30,
+        url=base_url + "/chat/completions",
         headers=headers,
         json={"model": MODEL, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1},
     )
 
 
-def test_missing_and_wrong_keys_get_identical_401(make_gateway, upstream, caplog):
+def test_missing_and_wrong_keys_get_identical_401(make_gateway, upstream, caplog, http):
     caplog.set_level(logging.DEBUG)
     gateway = make_gateway(api_keys=KEY)
     missing, wrong = chat(gateway.base_url, None), chat(gateway.base_url, "sk-wrong")
@@ -35,7 +36,7 @@ def test_missing_and_wrong_keys_get_identical_401(make_gateway, upstream, caplog
     ):
         sdk.models.list()
     assert KEY not in caplog.text and "sk-wrong" not in caplog.text
-    assert httpx.get(gateway.url + "/health").status_code == 200  # probes need no key
+    assert http.get(gateway.url + "/health").status_code == 200  # probes need no key
 
 
 def test_rate_limit_is_per_key_with_retry_after(make_gateway, upstream):
@@ -53,16 +54,16 @@ def test_rate_limit_is_per_key_with_retry_after(make_gateway, upstream):
         sdk.models.list()
 
 
-def test_cors_closed_by_default_open_when_configured(make_gateway, gateway):
+def test_cors_closed_by_default_open_when_configured(make_gateway, gateway, http):
     preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
-    closed = httpx.options(gateway.base_url + "/chat/completions", headers=preflight)
+    closed = http.options(gateway.base_url + "/chat/completions", headers=preflight)
     assert "access-control-allow-origin" not in closed.headers
-    simple = httpx.get(gateway.url + "/health", headers={"Origin": "https://evil.example"})
+    simple = http.get(gateway.url + "/health", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in simple.headers
     opened = make_gateway(cors_origins="https://app.example")
-    allowed = httpx.options(
+    allowed = http.options(
         opened.base_url + "/chat/completions", headers={**preflight, "Origin": "https://app.example"}
     )
     assert allowed.headers["access-control-allow-origin"] == "https://app.example"
-    denied = httpx.options(opened.base_url + "/chat/completions", headers=preflight)
+    denied = http.options(opened.base_url + "/chat/completions", headers=preflight)
     assert "access-control-allow-origin" not in denied.headers

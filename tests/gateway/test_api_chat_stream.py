@@ -42,14 +42,14 @@ async def test_async_streaming(gateway):
     assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens == 4
 
 
-def test_usage_chunk_only_when_asked_and_stream_ends_with_done(gateway, upstream):
+def test_usage_chunk_only_when_asked_and_stream_ends_with_done(gateway, upstream, http):
     body = {
         "model": MODEL,
         "messages": [{"role": "user", "content": QUESTION}],
         "max_tokens": 3,
         "stream": True,
     }
-    with httpx.stream("POST", gateway.base_url + "/chat/completions", json=body) as response:
+    with http.stream("POST", gateway.base_url + "/chat/completions", json=body) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         assert response.headers["x-rag-index-version"]
         events = sse_events(response)
@@ -59,7 +59,7 @@ def test_usage_chunk_only_when_asked_and_stream_ends_with_done(gateway, upstream
     assert upstream.control.last_request()["stream_options"] == {"include_usage": True}
 
 
-def test_stream_without_rag_is_relayed_verbatim(gateway):
+def test_stream_without_rag_is_relayed_verbatim(gateway, http):
     body = {
         "model": MODEL,
         "messages": [{"role": "user", "content": "hi"}],
@@ -67,7 +67,7 @@ def test_stream_without_rag_is_relayed_verbatim(gateway):
         "stream": True,
         "rag": {"enabled": False},
     }
-    with httpx.stream("POST", gateway.base_url + "/chat/completions", json=body) as response:
+    with http.stream("POST", gateway.base_url + "/chat/completions", json=body) as response:
         events = sse_events(response)
     assert "sources" not in events[0]
     assert events[-1] == "[DONE]"

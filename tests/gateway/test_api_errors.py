@@ -34,15 +34,15 @@ def assert_openai_error(response: httpx.Response, status: int, type_: str | None
         ({"messages": [{"role": "user", "content": "x"}]}, "model"),
     ],
 )
-def test_wrong_types_are_400_with_param(gateway, payload, param):
+def test_wrong_types_are_400_with_param(gateway, payload, param, http):
     error = assert_openai_error(
-        httpx.post(gateway.base_url + "/chat/completions", json=payload), 400, "invalid_request_error"
+        http.post(gateway.base_url + "/chat/completions", json=payload), 400, "invalid_request_error"
     )
     assert error["param"] == param
 
 
-def test_malformed_json_is_400(gateway):
-    response = httpx.post(
+def test_malformed_json_is_400(gateway, http):
+    response = http.post(
         gateway.base_url + "/chat/completions",
         content=b'{"model": ',
         headers={"content-type": "application/json"},
@@ -50,8 +50,8 @@ def test_malformed_json_is_400(gateway):
     assert assert_openai_error(response, 400)["code"] == "invalid_json"
 
 
-def test_invalid_utf8_is_400(gateway):
-    response = httpx.post(
+def test_invalid_utf8_is_400(gateway, http):
+    response = http.post(
         gateway.base_url + "/chat/completions",
         content=b'{"model": "\xff\xfe"}',
         headers={"content-type": "application/json"},
@@ -59,8 +59,8 @@ def test_invalid_utf8_is_400(gateway):
     assert_openai_error(response, 400, "invalid_request_error")
 
 
-def test_unknown_model_is_404(gateway):
-    response = httpx.post(
+def test_unknown_model_is_404(gateway, http):
+    response = http.post(
         gateway.base_url + "/chat/completions",
         json={"model": "gpt-9", "messages": [{"role": "user", "content": "x"}]},
     )
@@ -82,17 +82,17 @@ def test_oversized_body_is_413_before_it_is_read(gateway):
     assert body["error"]["code"] == "request_too_large"
 
 
-def test_oversized_chunked_body_is_413(gateway):
+def test_oversized_chunked_body_is_413(gateway, http):
     def chunks():
         for _ in range(40):
             yield b" " * 65536
 
-    response = httpx.post(
+    response = http.post(
         gateway.base_url + "/chat/completions", content=chunks(), headers={"content-type": "application/json"}
     )
     assert_openai_error(response, 413)
 
 
-def test_unknown_route_and_method(gateway):
-    assert_openai_error(httpx.get(gateway.base_url + "/nope"), 404)
-    assert_openai_error(httpx.get(gateway.base_url + "/chat/completions"), 405)
+def test_unknown_route_and_method(gateway, http):
+    assert_openai_error(http.get(gateway.base_url + "/nope"), 404)
+    assert_openai_error(http.get(gateway.base_url + "/chat/completions"), 405)

@@ -1,12 +1,11 @@
 """Health, readiness, metrics, request ids and the OpenAPI description."""
 
-import httpx
 from conftest import MODEL
 
 
-def test_health_and_ready(gateway):
-    assert httpx.get(gateway.url + "/health").json() == {"status": "ok"}
-    ready = httpx.get(gateway.url + "/ready")
+def test_health_and_ready(gateway, http):
+    assert http.get(gateway.url + "/health").json() == {"status": "ok"}
+    ready = http.get(gateway.url + "/ready")
     assert ready.status_code == 200
     body = ready.json()
     assert (
@@ -16,14 +15,14 @@ def test_health_and_ready(gateway):
     )
 
 
-def test_request_id_is_accepted_and_returned(gateway):
-    echoed = httpx.get(gateway.url + "/health", headers={"X-Request-ID": "abc-123"})
+def test_request_id_is_accepted_and_returned(gateway, http):
+    echoed = http.get(gateway.url + "/health", headers={"X-Request-ID": "abc-123"})
     assert echoed.headers["x-request-id"] == "abc-123"
-    generated = httpx.get(gateway.url + "/health", headers={"X-Request-ID": "bad id with spaces"})
+    generated = http.get(gateway.url + "/health", headers={"X-Request-ID": "bad id with spaces"})
     assert generated.headers["x-request-id"] not in ("", "bad id with spaces")
 
 
-def test_metrics_count_requests_tokens_and_latencies(client, gateway):
+def test_metrics_count_requests_tokens_and_latencies(client, gateway, http):
     client.chat.completions.create(
         model=MODEL, messages=[{"role": "user", "content": "revenue"}], max_tokens=3
     )
@@ -32,7 +31,7 @@ def test_metrics_count_requests_tokens_and_latencies(client, gateway):
             model=MODEL, messages=[{"role": "user", "content": "revenue"}], max_tokens=3, stream=True
         )
     )
-    text = httpx.get(gateway.url + "/metrics").text
+    text = http.get(gateway.url + "/metrics").text
     assert (
         'rag_gateway_requests_total{model="synthetic-model",route="/v1/chat/completions",status="200"}'
         in text
@@ -48,8 +47,8 @@ def test_metrics_count_requests_tokens_and_latencies(client, gateway):
         assert histogram in text
 
 
-def test_openapi_describes_the_endpoints_with_request_models(gateway):
-    spec = httpx.get(gateway.url + "/openapi.json").json()
+def test_openapi_describes_the_endpoints_with_request_models(gateway, http):
+    spec = http.get(gateway.url + "/openapi.json").json()
     paths = spec["paths"]
     for path, method in [
         ("/v1/chat/completions", "post"),

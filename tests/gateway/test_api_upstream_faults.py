@@ -106,10 +106,10 @@ def test_sdk_raises_on_the_mid_stream_error(client, upstream):
     assert "".join(received) == "t0 t1"
 
 
-def test_client_disconnect_closes_the_upstream_stream(gateway, upstream):
+def test_client_disconnect_closes_the_upstream_stream(gateway, upstream, http):
     upstream.control.set_timing(itl_ms=50)
     body = {"model": MODEL, "messages": MESSAGES, "max_tokens": 200, "stream": True}
-    with httpx.stream("POST", gateway.base_url + "/chat/completions", json=body, timeout=10) as response:
+    with http.stream("POST", gateway.base_url + "/chat/completions", json=body, timeout=10) as response:
         for count, line in enumerate(response.iter_lines()):
             if " t1" in line or count > 20:
                 break
@@ -141,11 +141,11 @@ def test_first_token_timeout_is_504_and_closes_upstream(make_gateway, upstream):
     assert wait_for(lambda: upstream.control.stats()["disconnects"], timeout=2.0)
 
 
-def test_upstream_down_is_a_quick_503_with_retry_after(make_gateway):
+def test_upstream_down_is_a_quick_503_with_retry_after(make_gateway, http):
     gateway = make_gateway(default_upstream="http://127.0.0.1:9/v1", unavailable_retry_after=7)
     for stream in (False, True):
         started = time.monotonic()
-        response = httpx.post(
+        response = http.post(
             gateway.base_url + "/chat/completions",
             json={"model": MODEL, "messages": MESSAGES, "stream": stream},
         )
@@ -153,8 +153,8 @@ def test_upstream_down_is_a_quick_503_with_retry_after(make_gateway):
         assert response.status_code == 503
         assert response.headers["retry-after"] == "7"
         assert response.json()["error"]["code"] == "upstream_unavailable"
-    assert httpx.get(gateway.url + "/ready").status_code == 503
-    assert httpx.get(gateway.url + "/health").status_code == 200
+    assert http.get(gateway.url + "/ready").status_code == 503
+    assert http.get(gateway.url + "/health").status_code == 200
     with (
         openai.OpenAI(base_url=gateway.base_url, api_key="x", max_retries=0) as sdk,
         pytest.raises(openai.APIStatusError) as caught,
@@ -163,15 +163,15 @@ def test_upstream_down_is_a_quick_503_with_retry_after(make_gateway):
     assert caught.value.status_code == 503
 
 
-def test_mapped_upstream_down_retries_then_503(make_gateway, upstream):
+def test_mapped_upstream_down_retries_then_503(make_gateway, upstream, http):
     gateway = make_gateway(default_upstream=None, upstreams={MODEL: "http://127.0.0.1:9/v1"})
     started = time.monotonic()
-    response = httpx.post(
+    response = http.post(
         gateway.base_url + "/chat/completions", json={"model": MODEL, "messages": MESSAGES, "max_tokens": 1}
     )
     assert response.status_code == 503 and "retry-after" in response.headers
     assert time.monotonic() - started < 1.0
-    metrics = httpx.get(gateway.url + "/metrics").text
+    metrics = http.get(gateway.url + "/metrics").text
     assert 'rag_gateway_upstream_retries_total{model="synthetic-model"} 3.0' in metrics
     assert 'kind="connect"' in metrics
 

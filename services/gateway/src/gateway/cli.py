@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
+from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
@@ -20,6 +22,19 @@ logger = logging.getLogger(__name__)
 def _fail(message: str) -> int:
     print(f"rag-gateway: error: {message}", file=sys.stderr)
     return 2
+
+
+def _quiet_model_loading() -> None:
+    # Start-up failures must read as one line on stderr, not progress bars and library deprecation notices.
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:
+        logger.debug("transformers not installed; nothing to silence")
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -44,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         first = exc.errors()[0]
         return _fail(f"invalid setting {'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
     configure_logging(settings.log_level, settings.log_json)
+    _quiet_model_loading()
+    if not Path(settings.index_dir).is_dir():
+        # Fail before spending seconds on the embedding model; load() below explains the other cases.
+        return _fail(f"no index found at {settings.index_dir} (run `rag-index build`)")
     try:
         embedder = load_embedder(settings)
     except (OSError, ValueError) as exc:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Protocol
+
+from huggingface_hub import try_to_load_from_cache
+from tokenizers import Tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -19,14 +23,14 @@ class TokenCounter(Protocol):
 
 
 class TokenizerCounter:
-    """Exact counts with the upstream model's own Hugging Face tokenizer."""
+    """Exact counts with the upstream model's own tokenizer (tokenizer.json, Rust `tokenizers`)."""
 
-    def __init__(self, tokenizer: object, name: str) -> None:
-        self._encode = tokenizer.encode
+    def __init__(self, tokenizer: Tokenizer, name: str) -> None:
+        self._tokenizer = tokenizer
         self.name = name
 
     def __call__(self, text: str) -> int:
-        return len(self._encode(text, add_special_tokens=False))
+        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
 
 class EstimatingCounter:
@@ -68,14 +72,29 @@ class TokenCounters:
 
     def _load(self, model: str) -> TokenCounter:
         source = self._paths.get(model, model)
+        path = _tokenizer_file(source)
+        if path is None:
+            logger.info("no local tokenizer for %s; using %s", model, self._fallback.name)
+            return self._fallback
         try:
-            from transformers import AutoTokenizer
-
-            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
-        except (OSError, ValueError, ImportError) as exc:
-            logger.info(
-                "no local tokenizer for %s (%s); using %s", model, type(exc).__name__, self._fallback.name
+            tokenizer = Tokenizer.from_file(str(path))
+        except Exception as exc:  # tokenizers raises plain Exception on a malformed file
+            logger.warning(
+                "unusable tokenizer %s for %s (%s); using %s", path, model, exc, self._fallback.name
             )
             return self._fallback
-        logger.info("counting tokens for %s with its tokenizer from %s", model, source)
+        logger.info("counting tokens for %s with its tokenizer from %s", model, path)
         return TokenizerCounter(tokenizer, source)
+
+
+def _tokenizer_file(source: str) -> Path | None:
+    """tokenizer.json in a local folder, or in the local Hugging Face cache for a hub id (no download)."""
+    folder = Path(source)
+    if folder.is_dir():
+        candidate = folder / "tokenizer.json"
+        return candidate if candidate.is_file() else None
+    try:
+        cached = try_to_load_from_cache(source, "tokenizer.json")
+    except ValueError:  # not a valid hub id
+        return None
+    return Path(cached) if isinstance(cached, str) else None
