@@ -127,9 +127,8 @@ def wait_healthy(gateway: GatewayProcess, timeout_s: float = START_TIMEOUT_S) ->
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if gateway.process.poll() is not None:
-            raise RuntimeError(
-                f"gateway exited with {gateway.process.returncode} before serving:\n{gateway.stderr()[-3000:]}"
-            )
+            code = gateway.process.returncode
+            raise RuntimeError(f"gateway exited with {code} before serving:\n{gateway.stderr()[-3000:]}")
         try:
             if httpx.get(gateway.url + "/health", timeout=1.0).status_code == 200:
                 return
@@ -137,7 +136,9 @@ def wait_healthy(gateway: GatewayProcess, timeout_s: float = START_TIMEOUT_S) ->
             pass
         time.sleep(0.1)
     gateway.stop()
-    raise TimeoutError(f"gateway did not answer /health within {timeout_s:.0f} s:\n{gateway.stderr()[-3000:]}")
+    raise TimeoutError(
+        f"gateway did not answer /health within {timeout_s:.0f} s:\n{gateway.stderr()[-3000:]}"
+    )
 
 
 @contextmanager

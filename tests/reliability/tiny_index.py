@@ -1,4 +1,4 @@
-"""A tiny corpus of plain-text 'filings' (one poisoned) and index versions built from it with the retriever."""
+"""A tiny corpus of plain-text 'filings' (one poisoned) and index versions built from it."""
 
 from __future__ import annotations
 
@@ -76,7 +76,9 @@ def write_corpus(folder: Path, filings: tuple[TinyFiling, ...]) -> Path:
         writer = csv.writer(handle)
         writer.writerow(["file", "ticker", "company", "cik", "form", "fiscal_year"])
         for filing in filings:
-            writer.writerow([filing.file, filing.ticker, filing.company, filing.cik, "10-K", filing.fiscal_year])
+            writer.writerow(
+                [filing.file, filing.ticker, filing.company, filing.cik, "10-K", filing.fiscal_year]
+            )
             (folder / filing.file).write_text(filing.text)
     return folder
 
@@ -96,7 +98,7 @@ def rag_index_command() -> list[str]:
 
 
 def build_with_cli(corpus: Path, root: Path, embedding_model: str, timeout_s: float = 180) -> None:
-    """Build and publish a new version of `corpus` under `root` with `rag-index build`, as an operator would."""
+    """Build and publish a version of `corpus` under `root` with `rag-index build`, as operators do."""
     result = subprocess.run(
         [
             *rag_index_command(),
