@@ -5,7 +5,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
-
 from retriever.parsing.items import Section
 
 # Sentence ends: ., ! or ? (optionally closed by a quote/bracket) followed by whitespace.

@@ -31,7 +31,9 @@ def parse_cli_filter(expressions: Sequence[str]) -> dict[str, object] | None:
             if sep and key.strip():
                 key, value = key.strip(), value.strip()
                 if op in ("eq", "ne") and "," in value:
-                    parts.append({"type": "in" if op == "eq" else "nin", "key": key, "value": value.split(",")})
+                    parts.append(
+                        {"type": "in" if op == "eq" else "nin", "key": key, "value": value.split(",")}
+                    )
                 else:
                     parts.append({"type": op, "key": key, "value": value})
                 break
@@ -85,9 +87,15 @@ def cmd_build(args: argparse.Namespace, settings: RetrieverSettings) -> int:
         overlap_tokens=args.overlap_tokens if args.overlap_tokens is not None else settings.overlap_tokens,
     )
     result = build_index(
-        docs, embedder, Path(args.out or settings.index_dir), params=params,
-        index_type=args.index_type or settings.index_type, hybrid=not args.no_hybrid and settings.hybrid,
-        cache=_cache(args, settings, embedder), show_progress=not args.quiet,
+        docs,
+        embedder,
+        Path(args.out or settings.index_dir),
+        params=params,
+        index_type=args.index_type or settings.index_type,
+        hybrid=not args.no_hybrid and settings.hybrid,
+        cache=_cache(args, settings, embedder),
+        show_progress=not args.quiet,
+        parse_cache=None if args.no_cache else settings.cache_dir / "parsed",
     )
     _report_build(result, started)
     return 0
@@ -102,8 +110,12 @@ def cmd_add(args: argparse.Namespace, settings: RetrieverSettings) -> int:
     docs = read_corpus(Path(args.corpus))
     embedder = _embedder(args, settings)
     result = add_documents(
-        docs, embedder, Path(args.out or settings.index_dir), cache=_cache(args, settings, embedder),
+        docs,
+        embedder,
+        Path(args.out or settings.index_dir),
+        cache=_cache(args, settings, embedder),
         show_progress=not args.quiet,
+        parse_cache=None if args.no_cache else settings.cache_dir / "parsed",
     )
     _report_build(result, started)
     return 0
@@ -127,20 +139,43 @@ def cmd_search(args: argparse.Namespace, settings: RetrieverSettings) -> int:
     from retriever.index import SearchIndex
 
     filters = json.loads(args.filter_json) if args.filter_json else parse_cli_filter(args.filter or [])
-    index = SearchIndex.load(Path(args.index or settings.index_dir), _embedder(args, settings))
+    root = Path(args.index or settings.index_dir)
+    if not args.model and "embedding_model" not in settings.model_fields_set:
+        # Nothing configured: use the model the index was built with.
+        args.model = _manifest_model(root)
+    index = SearchIndex.load(root, _embedder(args, settings))
     hits = index.search(args.question, k=args.k, filters=filters)
     if args.json:
-        print(json.dumps([{"id": h.id, "score": h.score, "text": h.text, **h.metadata.attributes()} for h in hits],
-                         indent=2))
+        print(
+            json.dumps(
+                [{"id": h.id, "score": h.score, "text": h.text, **h.metadata.attributes()} for h in hits],
+                indent=2,
+            )
+        )
         return 0
     for rank, hit in enumerate(hits, start=1):
         m = hit.metadata
-        where = f"{m.ticker} FY{m.fiscal_year} {m.form} Item {m.item or '-'}" + (f" p.{m.page}" if m.page else "")
+        where = f"{m.ticker} FY{m.fiscal_year} {m.form} Item {m.item or '-'}" + (
+            f" p.{m.page}" if m.page else ""
+        )
         snippet = " ".join(hit.text.split())[:240]
         print(f"{rank}. [{hit.score:.3f}] {where} ({m.source_file})\n   {snippet}")
     if not hits:
         print("no hits")
     return 0
+
+
+def _manifest_model(root: Path) -> str | None:
+    from retriever.index.layout import resolve_version_dir
+    from retriever.index.manifest import MANIFEST_FILE
+
+    folder = resolve_version_dir(root)
+    if folder is None:
+        return None
+    try:
+        return str(json.loads((folder / MANIFEST_FILE).read_text())["embedding"]["model"])
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def cmd_info(args: argparse.Namespace, settings: RetrieverSettings) -> int:
@@ -161,8 +196,10 @@ def cmd_info(args: argparse.Namespace, settings: RetrieverSettings) -> int:
         return 0
     e = manifest.embedding
     print(f"index {manifest.name} version {manifest.version} created {manifest.created_at} at {folder}")
-    print(f"  {manifest.chunk_count} chunks, {len(manifest.sources)} files, {manifest.index_type}"
-          f"{' + BM25 hybrid' if manifest.hybrid else ''}")
+    print(
+        f"  {manifest.chunk_count} chunks, {len(manifest.sources)} files, {manifest.index_type}"
+        f"{' + BM25 hybrid' if manifest.hybrid else ''}"
+    )
     print(f"  model {e.model} (dim {e.dimension}, {e.backend}), chunker {manifest.chunker.model_dump()}")
     for src in manifest.sources:
         print(f"  - {src.file}: {src.ticker} FY{src.fiscal_year} {src.form}, {src.chunks} chunks")
@@ -176,8 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def model_opts(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--model", help="embedding model: hub id or local folder (default RAG_EMBEDDING_MODEL)")
-        p.add_argument("--backend", choices=["torch", "onnx"], help="embedding backend (default RAG_EMBEDDING_BACKEND)")
+        p.add_argument(
+            "--model", help="embedding model: hub id or local folder (default RAG_EMBEDDING_MODEL)"
+        )
+        p.add_argument(
+            "--backend", choices=["torch", "onnx"], help="embedding backend (default RAG_EMBEDDING_BACKEND)"
+        )
         p.add_argument("--quiet", action="store_true", help="no progress bars")
 
     build = sub.add_parser("build", help="index a corpus folder with manifest.csv")
@@ -187,7 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--chunk-tokens", type=int)
     build.add_argument("--overlap-tokens", type=int)
     build.add_argument("--no-hybrid", action="store_true", help="dense only, no BM25 index")
-    build.add_argument("--no-cache", action="store_true", help="ignore the persistent embedding cache")
+    build.add_argument(
+        "--no-cache", action="store_true", help="ignore the persistent embedding and parse caches"
+    )
     model_opts(build)
     build.set_defaults(func=cmd_build)
 
@@ -202,7 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--tickers", required=True, help="comma-separated, e.g. AAPL,MSFT")
     fetch.add_argument("--years", type=int, default=3)
     fetch.add_argument("--corpus", default="data/corpus", help="folder to write filings + manifest.csv into")
-    fetch.add_argument("--user-agent", help="declared User-Agent with contact e-mail (default SEC_USER_AGENT)")
+    fetch.add_argument(
+        "--user-agent", help="declared User-Agent with contact e-mail (default SEC_USER_AGENT)"
+    )
     fetch.add_argument("--quiet", action="store_true")
     fetch.set_defaults(func=cmd_fetch)
 
@@ -210,7 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("question")
     search.add_argument("--index", help="index root (default RAG_INDEX_DIR)")
     search.add_argument("-k", type=int, default=5)
-    search.add_argument("--filter", action="append", help=f"key=value, key>=value ...; keys: {', '.join(FILTER_KEYS)}")
+    search.add_argument(
+        "--filter", action="append", help=f"key=value, key>=value ...; keys: {', '.join(FILTER_KEYS)}"
+    )
     search.add_argument("--filter-json", help="OpenAI vector-store filter object as JSON")
     search.add_argument("--json", action="store_true")
     model_opts(search)
@@ -236,7 +283,9 @@ def _known_errors() -> tuple[type[BaseException], ...]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `rag-index` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
+    )
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "true")
     try:
         return int(args.func(args, RetrieverSettings()))

@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from tokenizers import Tokenizer
-
 from retriever.embedding.encoders import Encoder, OnnxEncoder, TorchEncoder
 from retriever.embedding.model_files import default_query_prefix, resolve_model
 from retriever.settings import RetrieverSettings
+from tokenizers import Tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +47,11 @@ class Embedder:
         self.dimension = encoder.dimension
         self._lock = threading.Lock()
         logger.info(
-            "embedder %s (%s backend, dim %d, max %d tokens)", model, backend, self.dimension, self.max_seq_length
+            "embedder %s (%s backend, dim %d, max %d tokens)",
+            model,
+            backend,
+            self.dimension,
+            self.max_seq_length,
         )
 
     @classmethod

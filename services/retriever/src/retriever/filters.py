@@ -74,7 +74,9 @@ def parse_filter(obj: Mapping[str, Any] | Filter | None, param: str = "filters")
         raise FilterError(f"unknown filter type {kind!r}; expected one of {expected}", f"{param}.type")
     key = obj.get("key")
     if key not in FILTER_KEYS:
-        raise FilterError(f"unknown filter key {key!r}; expected one of {', '.join(FILTER_KEYS)}", f"{param}.key")
+        raise FilterError(
+            f"unknown filter key {key!r}; expected one of {', '.join(FILTER_KEYS)}", f"{param}.key"
+        )
     if "value" not in obj:
         raise FilterError(f"filter on {key!r} needs a 'value'", f"{param}.value")
     return Comparison(kind, key, _coerce_value(kind, key, obj["value"], f"{param}.value"))

@@ -6,15 +6,17 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-
-from tqdm import tqdm
+from functools import partial
+from pathlib import Path
 
 from retriever.chunking import ChunkerParams, chunk_sections
 from retriever.embedder import Embedder
 from retriever.hits import ChunkMetadata
-from retriever.parsing.document import ParsedDocument, UnreadableFileError, parse_file
+from retriever.parsing.cache import parse_cached
+from retriever.parsing.document import ParsedDocument, UnreadableFileError
 from retriever.parsing.sections import sectionize
 from retriever.sources.local import SourceDocument
+from tqdm import tqdm
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +50,21 @@ def context_header(doc: SourceDocument, item: str | None, item_title: str | None
     return f"{doc.company} ({doc.ticker}) {doc.form}{year} - {section}".strip(" -")
 
 
-def _parse_one(doc: SourceDocument) -> tuple[SourceDocument, ParsedDocument | None, str | None]:
+def _parse_one(
+    doc: SourceDocument, cache_dir: Path | None = None
+) -> tuple[SourceDocument, ParsedDocument | None, str | None]:
     try:
-        return doc, parse_file(doc.path, doc.format), None
+        return doc, parse_cached(doc.path, doc.format, cache_dir), None
     except UnreadableFileError as exc:
         return doc, None, str(exc)
 
 
 def parse_documents(
-    docs: Sequence[SourceDocument], *, workers: int | None = None, show_progress: bool = False
+    docs: Sequence[SourceDocument],
+    *,
+    workers: int | None = None,
+    show_progress: bool = False,
+    cache_dir: Path | None = None,
 ) -> Iterator[tuple[SourceDocument, ParsedDocument | None, str | None]]:
     """Parse files in worker processes (PDF text extraction is CPU-bound), yielding as they finish."""
     workers = workers or min(len(docs), os.cpu_count() or 1)
@@ -64,13 +72,13 @@ def parse_documents(
     with bar:
         if workers <= 1:
             for doc in docs:
-                yield _parse_one(doc)
+                yield _parse_one(doc, cache_dir)
                 bar.update(1)
             return
         # Largest files first so the slow PDFs do not end up alone on one core at the end.
         ordered = sorted(docs, key=lambda d: -_size(d))
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(_parse_one, ordered):
+            for result in pool.map(partial(_parse_one, cache_dir=cache_dir), ordered):
                 yield result
                 bar.update(1)
 

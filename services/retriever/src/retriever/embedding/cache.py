@@ -21,7 +21,8 @@ class EmbeddingCache:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(
-                "CREATE TABLE IF NOT EXISTS vectors (model TEXT, hash TEXT, vec BLOB, PRIMARY KEY (model, hash))"
+                "CREATE TABLE IF NOT EXISTS vectors "
+                "(model TEXT, hash TEXT, vec BLOB, PRIMARY KEY (model, hash))"
             )
 
     def _connect(self) -> sqlite3.Connection:
@@ -36,7 +37,8 @@ class EmbeddingCache:
                 part = list(hashes[lo : lo + _BATCH])
                 marks = ",".join("?" * len(part))
                 rows = db.execute(
-                    f"SELECT hash, vec FROM vectors WHERE model = ? AND hash IN ({marks})", [self._model, *part]
+                    f"SELECT hash, vec FROM vectors WHERE model = ? AND hash IN ({marks})",
+                    [self._model, *part],
                 )
                 for h, blob in rows:
                     vec = np.frombuffer(blob, dtype=np.float32)
@@ -53,8 +55,10 @@ class EmbeddingCache:
             with db:
                 db.executemany(
                     "INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)",
-                    ((self._model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in zip(hashes, vectors,
-                                                                                                strict=True)),
+                    (
+                        (self._model, h, np.asarray(v, dtype=np.float32).tobytes())
+                        for h, v in zip(hashes, vectors, strict=True)
+                    ),
                 )
         finally:
             db.close()

@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from tokenizers import Tokenizer
-from tqdm import tqdm
-
 from retriever.embedding.model_files import ModelFiles
 from retriever.embedding.onnx_export import ensure_quantized_onnx
+from tokenizers import Tokenizer
+from tqdm import tqdm
 
 logger = logging.getLogger(__name__)
 

@@ -35,7 +35,9 @@ def resolve_model(model: str) -> ModelFiles:
         try:
             folder = Path(snapshot_download(model))
         except Exception as exc:  # hub errors have many types; all mean "not available"
-            raise ModelNotFoundError(f"embedding model {model!r} is not a folder and not downloadable: {exc}") from exc
+            raise ModelNotFoundError(
+                f"embedding model {model!r} is not a folder and not downloadable: {exc}"
+            ) from exc
     config = json.loads((folder / "config.json").read_text())
     pooling = _pooling_mode(folder)
     max_seq = _max_seq_length(folder, config)

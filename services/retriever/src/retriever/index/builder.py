@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-
 from retriever.chunking import ChunkerParams
 from retriever.embedder import Embedder
 from retriever.embedding.cache import EmbeddingCache
@@ -65,11 +64,15 @@ def embedding_info(embedder: Embedder) -> EmbeddingInfo:
 
 
 def _ingest(
-    docs: Sequence[SourceDocument], embedder: Embedder, params: ChunkerParams, show_progress: bool
+    docs: Sequence[SourceDocument],
+    embedder: Embedder,
+    params: ChunkerParams,
+    show_progress: bool,
+    parse_cache: Path | None = None,
 ) -> tuple[list[tuple[SourceDocument, list[ChunkRecord]]], list[SkippedFile]]:
     per_doc: dict[str, tuple[SourceDocument, list[ChunkRecord]]] = {}
     skipped: list[SkippedFile] = []
-    for doc, parsed, error in parse_documents(docs, show_progress=show_progress):
+    for doc, parsed, error in parse_documents(docs, show_progress=show_progress, cache_dir=parse_cache):
         if parsed is None:
             logger.warning("skipping unreadable file %s", error)
             skipped.append(SkippedFile(str(doc.path), error or "unreadable"))
@@ -133,6 +136,7 @@ def build_index(
     reuse_previous: bool = True,
     show_progress: bool = False,
     on_embed: Callable[[int], None] | None = None,
+    parse_cache: Path | None = None,
 ) -> BuildResult:
     """Parse, chunk, embed (reusing known vectors) and publish a new version under root."""
     params = params or ChunkerParams()
@@ -140,7 +144,7 @@ def build_index(
     t0 = time.perf_counter()
     root.mkdir(parents=True, exist_ok=True)
     clean_stale_staging(root)
-    ingested, skipped = _ingest(docs, embedder, params, show_progress)
+    ingested, skipped = _ingest(docs, embedder, params, show_progress, parse_cache)
     timings["parse_chunk_s"] = time.perf_counter() - t0
     if not ingested:
         raise BuildError(f"no readable filings among {len(docs)} file(s); nothing to index")
@@ -158,7 +162,10 @@ def build_index(
     timings["embed_s"] = time.perf_counter() - t1
     result = _write_version(root, rows, vectors, embedder, params, index_type, hybrid, timings, t0)
     result.documents, result.embedded, result.reused, result.skipped = (
-        len(ingested), embedded, len(records) - embedded, skipped
+        len(ingested),
+        embedded,
+        len(records) - embedded,
+        skipped,
     )
     return result
 
@@ -171,6 +178,7 @@ def add_documents(
     cache: EmbeddingCache | None = None,
     show_progress: bool = False,
     on_embed: Callable[[int], None] | None = None,
+    parse_cache: Path | None = None,
 ) -> BuildResult:
     """New version = current version + chunks of docs not yet indexed; existing vectors are copied."""
     t0 = time.perf_counter()
@@ -182,7 +190,7 @@ def add_documents(
     _, old_vectors = load_vectors(folder)
     indexed = {s.sha256 for s in manifest.sources}
     fresh_docs = [d for d in docs if d.sha256() not in indexed]
-    ingested, skipped = _ingest(fresh_docs, embedder, manifest.chunker, show_progress)
+    ingested, skipped = _ingest(fresh_docs, embedder, manifest.chunker, show_progress, parse_cache)
     timings = {"parse_chunk_s": time.perf_counter() - t0}
     records = [r for _, recs in ingested for r in recs]
     t1 = time.perf_counter()
@@ -199,14 +207,21 @@ def add_documents(
         root, rows, vectors, embedder, manifest.chunker, manifest.index_type, manifest.hybrid, timings, t0
     )
     result.documents, result.embedded, result.reused, result.skipped = (
-        len(ingested), embedded, len(records) - embedded, skipped
+        len(ingested),
+        embedded,
+        len(records) - embedded,
+        skipped,
     )
     return result
 
 
 def _source_entry(doc: SourceDocument, chunks: int) -> SourceFile:
     return SourceFile(
-        file=doc.path.name, sha256=doc.sha256(), ticker=doc.ticker, fiscal_year=doc.fiscal_year, form=doc.form,
+        file=doc.path.name,
+        sha256=doc.sha256(),
+        ticker=doc.ticker,
+        fiscal_year=doc.fiscal_year,
+        form=doc.form,
         chunks=chunks,
     )
 
@@ -246,5 +261,12 @@ def _write_version(
     (staged / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2))
     final = publish(root, staged, version)
     logger.info("published index %s (%d chunks) at %s", version, len(rows.texts), final)
-    return BuildResult(version=version, folder=final, chunk_count=len(rows.texts), documents=0, embedded=0,
-                       reused=0, timings=timings)
+    return BuildResult(
+        version=version,
+        folder=final,
+        chunk_count=len(rows.texts),
+        documents=0,
+        embedded=0,
+        reused=0,
+        timings=timings,
+    )

@@ -6,12 +6,11 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
-
 from retriever.chunking import ChunkerParams
 
 MANIFEST_FILE = "manifest.json"
 # Bump when parsing/chunking changes so identical inputs produce a new version.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 
 class SourceFile(BaseModel):

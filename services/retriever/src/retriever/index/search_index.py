@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
-
 from retriever.embedder import Embedder
 from retriever.filters import Filter, evaluate, parse_filter
 from retriever.hits import Hit
@@ -97,7 +96,9 @@ class SearchIndex:
             use_lexical = manifest.hybrid if hybrid is None else hybrid
             lexical = LexicalIndex.load(folder) if use_lexical else None
         except Exception as exc:  # sqlite, faiss and numpy each raise their own corruption errors
-            raise IndexLoadError(f"corrupt index in {folder}: {type(exc).__name__}: {_first_line(exc)}") from exc
+            raise IndexLoadError(
+                f"corrupt index in {folder}: {type(exc).__name__}: {_first_line(exc)}"
+            ) from exc
         if not (len(store) == faiss_index.ntotal == len(vectors) == manifest.chunk_count):
             raise IndexLoadError(
                 f"corrupt index in {folder}: {len(store)} chunks, {faiss_index.ntotal} vectors, "
@@ -132,8 +133,13 @@ class SearchIndex:
             for i, s in zip(ids.tolist(), scores.tolist(), strict=True)
             if score_threshold is None or s >= score_threshold
         ]
-        logger.debug("search k=%d filtered=%s -> %d hits in %.1f ms", k, filt is not None, len(hits),
-                     (time.perf_counter() - started) * 1000)
+        logger.debug(
+            "search k=%d filtered=%s -> %d hits in %.1f ms",
+            k,
+            filt is not None,
+            len(hits),
+            (time.perf_counter() - started) * 1000,
+        )
         return hits
 
     def _fuse(self, query: str, dense_ids: np.ndarray, mask: np.ndarray | None, depth: int) -> list[int]:
@@ -149,8 +155,10 @@ def check_embedder(manifest: IndexManifest, embedder: Embedder, folder: Path) ->
     info = manifest.embedding
     problems = []
     if info.fingerprint != embedder.fingerprint:
-        problems.append(f"model {info.model!r} (fingerprint {info.fingerprint}) vs configured "
-                        f"{embedder.model_id!r} (fingerprint {embedder.fingerprint})")
+        problems.append(
+            f"model {info.model!r} (fingerprint {info.fingerprint}) vs configured "
+            f"{embedder.model_id!r} (fingerprint {embedder.fingerprint})"
+        )
     if info.dimension != embedder.dimension:
         problems.append(f"dimension {info.dimension} vs {embedder.dimension}")
     if info.query_prefix != embedder.query_prefix:

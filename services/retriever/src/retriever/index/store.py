@@ -5,7 +5,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-
 from retriever.filters import FILTER_KEYS, INT_KEYS
 from retriever.hits import ChunkMetadata
 
@@ -20,7 +19,9 @@ def write_chunks(
     cols = ", ".join(f'"{f}"' for f in _FIELDS)
     marks = ", ".join("?" for _ in range(len(_FIELDS) + 3))
     with sqlite3.connect(path) as db:
-        db.execute(f"CREATE TABLE chunks (id INTEGER PRIMARY KEY, text TEXT NOT NULL, content_hash TEXT, {cols})")
+        db.execute(
+            f"CREATE TABLE chunks (id INTEGER PRIMARY KEY, text TEXT NOT NULL, content_hash TEXT, {cols})"
+        )
         db.executemany(
             f"INSERT INTO chunks VALUES ({marks})",
             (
@@ -69,6 +70,11 @@ def _filter_columns(metadata: Sequence[ChunkMetadata]) -> dict[str, np.ndarray]:
         if key in INT_KEYS:
             columns[key] = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
         else:
-            columns[key] = np.array(["" if v is None else str(v).upper() if key in ("ticker", "form", "item")
-                                     else str(v) for v in values], dtype=str)
+            columns[key] = np.array(
+                [
+                    "" if v is None else str(v).upper() if key in ("ticker", "form", "item") else str(v)
+                    for v in values
+                ],
+                dtype=str,
+            )
     return columns

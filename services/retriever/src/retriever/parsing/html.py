@@ -4,14 +4,36 @@ import re
 
 import lxml.html
 from lxml import etree
-
 from retriever.parsing.document import PAGE_BREAK, ParsedDocument
 from retriever.parsing.text_cleanup import normalize_block, normalize_inline
 
 _BLOCK_TAGS = frozenset(
     {
-        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
-        "center", "blockquote", "dd", "dt", "dl", "pre", "hr", "body", "form", "header", "footer",
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "center",
+        "blockquote",
+        "dd",
+        "dt",
+        "dl",
+        "pre",
+        "hr",
+        "body",
+        "form",
+        "header",
+        "footer",
     }
 )
 _SKIP_TAGS = frozenset({"head", "script", "style", "title", "meta", "link", "ix:header", "noscript"})
@@ -20,6 +42,8 @@ _PAGE_BREAK_STYLE = re.compile(r"(page-)?break-(after|before)\s*:\s*(always|page
 # Cells that only carry a currency sign, a closing parenthesis or a percent sign belong to a neighbour.
 _PREFIX_CELL = re.compile(r"^[$€£¥(]+$")
 _SUFFIX_CELL = re.compile(r"^(\)|%|\)%|%\))+$")
+# Line breaks inside HTML text are plain whitespace; only block elements start new lines.
+_SOURCE_BREAKS = re.compile(r"[\r\n\t\f]+")
 
 
 def parse_html(raw: bytes) -> ParsedDocument:
@@ -59,11 +83,11 @@ def _emit(el: etree._Element, out: list[str]) -> None:
     if is_block:
         out.append("\n")
     if el.text:
-        out.append(el.text)
+        out.append(_SOURCE_BREAKS.sub(" ", el.text))
     for child in el:
         _emit(child, out)
         if child.tail:
-            out.append(child.tail)
+            out.append(_SOURCE_BREAKS.sub(" ", child.tail))
     if is_block:
         out.append("\n")
     if _PAGE_BREAK_STYLE.search(style) and "after" in style.lower():

@@ -40,7 +40,9 @@ _MAX_HEADING_LINE = 220
 _TOC_MAX_GAP = 1500
 # Some filers (e.g. NVIDIA) state Item 8 "is set forth" in the F-pages filed under Item 15.
 _SHORT_ITEM8 = 3000
-_AUDITOR_REPORT = re.compile(r"^[ \t]*Report of Independent Registered Public Accounting Firm[ \t]*$", re.I | re.M)
+_AUDITOR_REPORT = re.compile(
+    r"^[ \t]*Report of Independent Registered Public Accounting Firm[ \t]*$", re.I | re.M
+)
 _AFTER_STATEMENTS = re.compile(r"^[ \t]*(Schedule II\b.*|Exhibit Index|Signatures)[ \t]*$", re.I | re.M)
 _TOC_MIN_CODES = 12
 

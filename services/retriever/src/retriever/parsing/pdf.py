@@ -4,7 +4,6 @@ import logging
 from pathlib import Path
 
 from pypdf import PdfReader
-
 from retriever.parsing.document import ParsedDocument, UnreadableFileError
 from retriever.parsing.text_cleanup import normalize_block
 

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from retriever.sources.local import MANIFEST_NAME, edgar_archive_url
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 from tqdm import tqdm
-
-from retriever.sources.local import MANIFEST_NAME, edgar_archive_url
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +26,18 @@ SUBMISSIONS_URL = "https://data.sec.gov/submissions/CIK{cik:010d}.json"
 MAX_REQUESTS_PER_SECOND = 10.0
 _CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 MANIFEST_COLUMNS = (
-    "file", "ticker", "company", "cik", "form", "fiscal_year", "period_end", "format", "accession", "source",
-    "filing_date", "url",
+    "file",
+    "ticker",
+    "company",
+    "cik",
+    "form",
+    "fiscal_year",
+    "period_end",
+    "format",
+    "accession",
+    "source",
+    "filing_date",
+    "url",
 )
 
 
@@ -154,7 +163,9 @@ class EdgarClient:
             raise EdgarError(f"unknown ticker(s): {', '.join(unknown)}")
         return {t: by_ticker[t] for t in wanted}
 
-    def annual_reports(self, ticker: str, cik: int, company: str, years: int, form: str = "10-K") -> list[Filing]:
+    def annual_reports(
+        self, ticker: str, cik: int, company: str, years: int, form: str = "10-K"
+    ) -> list[Filing]:
         """The `years` most recent filings of `form` for a company, newest first."""
         data = json.loads(self.get(SUBMISSIONS_URL.format(cik=cik)))
         recent = data.get("filings", {}).get("recent", {})
@@ -194,10 +205,17 @@ def fetch_corpus(
         written.append(path)
         rows.append(
             {
-                "file": name, "ticker": filing.ticker, "company": filing.company, "cik": str(filing.cik),
-                "form": filing.form, "fiscal_year": str(filing.fiscal_year or ""), "period_end": filing.report_date,
+                "file": name,
+                "ticker": filing.ticker,
+                "company": filing.company,
+                "cik": str(filing.cik),
+                "form": filing.form,
+                "fiscal_year": str(filing.fiscal_year or ""),
+                "period_end": filing.report_date,
                 "format": "pdf" if suffix == ".pdf" else "html" if suffix in {".htm", ".html"} else "text",
-                "accession": filing.accession, "source": "edgar", "filing_date": filing.filing_date,
+                "accession": filing.accession,
+                "source": "edgar",
+                "filing_date": filing.filing_date,
                 "url": filing.url,
             }
         )
