@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -17,6 +18,10 @@ from gateway.logs import configure_logging
 from gateway.settings import GatewaySettings
 
 logger = logging.getLogger(__name__)
+
+
+def _after_drain(signum: int, frame: object) -> None:
+    logger.info("shutdown after signal %d complete", signum)
 
 
 def _fail(message: str) -> int:
@@ -72,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     except IndexLoadError as exc:
         return _fail(str(exc).splitlines()[0] if str(exc) else "index could not be loaded")
     app = build_app(settings, embedder=embedder, index=index)
+    # uvicorn drains on SIGTERM, restores the previous handler and re-raises the signal; with this no-op
+    # in place a drained shutdown exits with status 0 instead of being killed by the re-raised SIGTERM.
+    signal.signal(signal.SIGTERM, _after_drain)
     uvicorn.run(
         app,
         host=settings.host,
