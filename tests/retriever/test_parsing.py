@@ -61,3 +61,13 @@ def test_unreadable_pdf_raises(tmp_path: Path):
     bad.write_bytes(b"%PDF-1.4 this is not really a pdf")
     with pytest.raises(UnreadableFileError, match=r"broken\.pdf"):
         parse_file(bad)
+
+
+def test_parse_cache_reuses_identical_files(tmp_path: Path, corpus_dir: Path, monkeypatch):
+    from retriever.parsing import cache as parse_cache
+
+    source = corpus_dir / "AAPL_FY2024_10K.html"
+    first = parse_cache.parse_cached(source, "html", tmp_path)
+    monkeypatch.setattr(parse_cache, "parse_file", lambda *a: pytest.fail("parsed again"))
+    second = parse_cache.parse_cached(source, "html", tmp_path)
+    assert second == first

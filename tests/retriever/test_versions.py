@@ -135,3 +135,15 @@ def test_incremental_add_embeds_only_new_chunks(
     embedded.clear()
     again = add_documents(read_corpus(extra_corpus), embedder, root, cache=None)
     assert embedded == [] and again.chunk_count == len(new)
+
+
+def test_prune_keeps_current(built_index: Path, extra_corpus: Path, tmp_path: Path, embedder: Embedder):
+    from retriever.index.layout import prune_versions
+
+    root = _copy(built_index, tmp_path / "root")
+    add_documents(read_corpus(extra_corpus), embedder, root)
+    current = SearchIndex.current_version(root)
+    assert len(list(versions_dir(root).iterdir())) == 2
+    removed = prune_versions(root, keep=1)
+    assert current not in removed and len(removed) == 1
+    assert SearchIndex.load(root, embedder).version == current

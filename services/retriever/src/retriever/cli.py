@@ -206,6 +206,18 @@ def cmd_info(args: argparse.Namespace, settings: RetrieverSettings) -> int:
     return 0
 
 
+def cmd_prune(args: argparse.Namespace, settings: RetrieverSettings) -> int:
+    """Delete old index versions, keeping the newest --keep and always the current one."""
+    from retriever.index.layout import prune_versions, resolve_version_dir
+
+    root = Path(args.index or settings.index_dir)
+    if resolve_version_dir(root) is None:
+        raise CliError(f"no index found at {root}")
+    removed = prune_versions(root, max(args.keep, 1))
+    print(f"removed {len(removed)} old version(s)" + (f": {', '.join(removed)}" if removed else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser for all subcommands."""
     parser = argparse.ArgumentParser(prog="rag-index", description="SEC 10-K retrieval index tool")
@@ -267,6 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--index", help="index root (default RAG_INDEX_DIR)")
     info.add_argument("--json", action="store_true")
     info.set_defaults(func=cmd_info)
+
+    prune = sub.add_parser("prune", help="delete old index versions")
+    prune.add_argument("--index", help="index root (default RAG_INDEX_DIR)")
+    prune.add_argument("--keep", type=int, default=3, help="newest versions to keep (current is always kept)")
+    prune.set_defaults(func=cmd_prune)
     return parser
 
 

@@ -53,3 +53,20 @@ def clean_stale_staging(root: Path, max_age_s: float = 6 * 3600) -> None:
     for path in versions_dir(root).glob(".tmp-*"):
         if now - path.stat().st_mtime > max_age_s:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def prune_versions(root: Path, keep: int) -> list[str]:
+    """Delete all but the `keep` newest versions, never the current one; return the removed names."""
+    current = resolve_version_dir(root)
+    versions = sorted(
+        (p for p in versions_dir(root).iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    removed = []
+    for path in versions[keep:]:
+        if current is not None and path.resolve() == current:
+            continue
+        shutil.rmtree(path)
+        removed.append(path.name)
+    return removed
