@@ -98,6 +98,7 @@ resource "aws_vpc_security_group_egress_rule" "alb_to_tasks" {
 # --- Load balancer -------------------------------------------------------------------------------------
 
 resource "aws_lb" "this" {
+  #checkov:skip=CKV2_AWS_76:The WAF web ACL is optional and owned by the operator (waf_web_acl_arn); its managed rule groups, Log4j AMR included, are configured there.
   name                       = substr("${var.name}-alb", 0, 32)
   internal                   = false
   load_balancer_type         = "application"

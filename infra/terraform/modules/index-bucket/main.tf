@@ -1,6 +1,6 @@
-#checkov:skip=CKV_AWS_144:The index is rebuilt from public 10-K filings by the indexer task; replication buys no durability worth its cost.
-#checkov:skip=CKV2_AWS_62:Gateways poll the CURRENT pointer; no consumer needs S3 event notifications.
 resource "aws_s3_bucket" "this" {
+  #checkov:skip=CKV_AWS_144:The index is rebuilt from public 10-K filings by the indexer task; replication buys no durability worth its cost.
+  #checkov:skip=CKV2_AWS_62:Gateways poll the CURRENT pointer; no consumer needs S3 event notifications.
   bucket        = var.name
   force_destroy = var.force_destroy
   tags          = var.tags

@@ -14,6 +14,7 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_security_group" "this" {
+  #checkov:skip=CKV2_AWS_5:Attached at run time: `aws ecs run-task` of the indexer passes this group (output indexer_run_task_network).
   name        = "${var.name}-task"
   description = "Indexer task: no inbound, HTTPS out to S3, ECR and EDGAR"
   vpc_id      = var.vpc_id

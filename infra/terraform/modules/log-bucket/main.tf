@@ -1,11 +1,11 @@
 data "aws_caller_identity" "current" {}
 data "aws_elb_service_account" "current" {}
 
-#checkov:skip=CKV_AWS_18:This is the access-log sink; logging it into itself would loop.
-#checkov:skip=CKV_AWS_144:Access logs are operational data; cross-region replication is not worth its cost here.
-#checkov:skip=CKV_AWS_145:ALB access-log delivery supports only SSE-S3, not SSE-KMS.
-#checkov:skip=CKV2_AWS_62:Nothing consumes events for new log objects.
 resource "aws_s3_bucket" "this" {
+  #checkov:skip=CKV_AWS_18:This is the access-log sink; logging it into itself would loop.
+  #checkov:skip=CKV_AWS_144:Access logs are operational data; cross-region replication is not worth its cost here.
+  #checkov:skip=CKV_AWS_145:ALB access-log delivery supports only SSE-S3, not SSE-KMS.
+  #checkov:skip=CKV2_AWS_62:Nothing consumes events for new log objects.
   bucket        = var.name
   force_destroy = var.force_destroy
   tags          = var.tags

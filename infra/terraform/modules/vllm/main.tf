@@ -63,8 +63,9 @@ resource "aws_vpc_security_group_egress_rule" "alb_to_tasks" {
 
 # --- Load balancer -------------------------------------------------------------------------------------
 
-#checkov:skip=CKV2_AWS_28:Internal ALB in private subnets, reachable only from the gateway's security group; WAF sits on the public ALB.
 resource "aws_lb" "this" {
+  #checkov:skip=CKV2_AWS_28:Internal ALB in private subnets, reachable only from the gateway's security group; WAF sits on the public ALB.
+  #checkov:skip=CKV2_AWS_20:Internal ALB: nothing outside the VPC reaches it, so there is no plain-HTTP client to redirect to HTTPS.
   name                       = substr("${var.name}-alb", 0, 32)
   internal                   = true
   load_balancer_type         = "application"
@@ -82,10 +83,9 @@ resource "aws_lb" "this" {
   }
 }
 
-#checkov:skip=CKV_AWS_2:Internal listener in private subnets behind security groups; TLS terminates at the public gateway ALB.
-#checkov:skip=CKV_AWS_103:Same internal HTTP listener as CKV_AWS_2; there is no TLS policy to set.
-#checkov:skip=CKV2_AWS_20:Nothing outside the VPC reaches this listener, so there is no plain-HTTP client to redirect.
 resource "aws_lb_listener" "this" {
+  #checkov:skip=CKV_AWS_2:Internal listener in private subnets behind security groups; TLS terminates at the public gateway ALB.
+  #checkov:skip=CKV_AWS_103:Same internal HTTP listener as CKV_AWS_2; there is no TLS policy to set.
   load_balancer_arn = aws_lb.this.arn
   port              = 80
   protocol          = "HTTP"
@@ -101,8 +101,8 @@ resource "aws_lb_listener" "this" {
   }
 }
 
-#checkov:skip=CKV_AWS_378:Plain HTTP between the internal ALB and the tasks inside private subnets; vLLM serves no TLS.
 resource "aws_lb_target_group" "this" {
+  #checkov:skip=CKV_AWS_378:Plain HTTP between the internal ALB and the tasks inside private subnets; vLLM serves no TLS.
   for_each             = var.models
   name                 = substr("${var.name}-${each.key}", 0, 32)
   port                 = var.container_port
@@ -220,8 +220,8 @@ resource "aws_iam_role" "task" {
   tags               = var.tags
 }
 
-#checkov:skip=CKV_AWS_336:vLLM writes compile caches and temp files under its home and /tmp at run time; only the weights cache is a volume.
 resource "aws_ecs_task_definition" "this" {
+  #checkov:skip=CKV_AWS_336:vLLM writes compile caches and temp files under its home and /tmp at run time; only the weights cache is a volume.
   for_each                 = var.models
   family                   = "${var.name}-${each.key}"
   requires_compatibilities = ["EC2"]

@@ -63,9 +63,9 @@ resource "aws_iam_role" "this" {
   tags               = var.tags
 }
 
-#checkov:skip=CKV_AWS_356:elasticloadbalancing:DescribeTargetHealth supports no resource-level permissions; "*" is the only valid resource.
-#checkov:skip=CKV_AWS_111:The only "*" write-free action is DescribeTargetHealth (read-only); ecs:UpdateService is scoped to the vLLM services.
 data "aws_iam_policy_document" "this" {
+  #checkov:skip=CKV_AWS_356:elasticloadbalancing:DescribeTargetHealth supports no resource-level permissions; "*" is the only valid resource.
+  #checkov:skip=CKV_AWS_111:The only "*" write-free action is DescribeTargetHealth (read-only); ecs:UpdateService is scoped to the vLLM services.
   statement {
     sid       = "ScaleVllmServices"
     actions   = ["ecs:UpdateService", "ecs:DescribeServices"]
@@ -109,8 +109,8 @@ resource "aws_iam_role_policy_attachment" "managed" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/${each.key}"
 }
 
-#checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile and a signed-artifact pipeline this project does not run; the zip is built from the repo by CI.
 resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile and a signed-artifact pipeline this project does not run; the zip is built from the repo by CI.
   function_name                  = var.name
   description                    = "Wakes the vLLM ECS services and waits until they are healthy, or scales them to zero"
   role                           = aws_iam_role.this.arn

@@ -1,0 +1,49 @@
+"""terraform fmt -check and validate on every module, the env root and the example."""
+
+import pytest
+from tfkit import TERRAFORM_DIR, Terraform
+
+pytestmark = pytest.mark.infra
+
+ROOTS = sorted(
+    [f"modules/{p.name}" for p in (TERRAFORM_DIR / "modules").iterdir() if p.is_dir()]
+    + ["envs/prod"]
+    + [f"examples/{p.name}" for p in (TERRAFORM_DIR / "examples").iterdir() if p.is_dir()]
+)
+
+REQUIRED_FILES = ("main.tf", "variables.tf", "outputs.tf", "versions.tf")
+
+
+def test_fmt_check(terraform: Terraform):
+    proc = terraform.run(
+        "fmt",
+        "-check",
+        "-recursive",
+        "-diff",
+        cwd=terraform.workdir,
+        data_dir=terraform.workdir / ".fmt",
+        check=False,
+    )
+    assert proc.returncode == 0, f"terraform fmt would change:\n{proc.stdout}{proc.stderr}"
+
+
+@pytest.mark.parametrize("root", ROOTS)
+def test_validate(terraform: Terraform, root: str):
+    path = terraform.root(root)
+    data_dir = terraform.workdir / ".data" / root.replace("/", "_")
+    terraform.run("init", "-backend=false", "-input=false", cwd=path, data_dir=data_dir, timeout=120)
+    proc = terraform.run("validate", "-json", cwd=path, data_dir=data_dir)
+    assert '"valid": true' in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("module", [r for r in ROOTS if r.startswith("modules/")])
+def test_module_layout_and_described_variables(module: str):
+    path = TERRAFORM_DIR / module
+    missing = [f for f in REQUIRED_FILES if not (path / f).is_file()]
+    assert not missing, f"{module} lacks {missing}"
+    text = (path / "variables.tf").read_text()
+    blocks = text.split('variable "')[1:]
+    for block in blocks:
+        name = block.split('"', 1)[0]
+        assert "description =" in block, f"{module}: variable {name} has no description"
+        assert "type " in block or "type=" in block, f"{module}: variable {name} has no type"
