@@ -1,0 +1,1 @@
+"""FinanceBench evidence-page retrieval evaluation over the shared 10-K index."""

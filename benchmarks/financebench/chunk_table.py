@@ -1,0 +1,47 @@
+"""The searchable rows of an index variant: texts, metadata, vectors, BM25 and filter columns."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from retriever.hits import ChunkMetadata
+from retriever.index import SearchIndex
+from retriever.index.lexical import LexicalIndex
+
+
+@dataclass(frozen=True)
+class ChunkTable:
+    """Everything a search needs, whether it comes from a retriever index or an experiment build."""
+
+    name: str
+    texts: list[str]
+    metadata: list[ChunkMetadata]
+    vectors: np.ndarray
+    lexical: LexicalIndex
+    columns: dict[str, np.ndarray]
+    info: dict[str, Any]
+
+    @classmethod
+    def from_index(cls, name: str, index: SearchIndex) -> "ChunkTable":
+        """Wrap a loaded retriever index (which must have been built with hybrid=True)."""
+        if index.lexical is None:
+            raise ValueError(f"index {index.version} has no BM25 part; build it with hybrid=True")
+        info = {
+            "version": index.version,
+            "chunks": len(index),
+            "chunker": index.manifest.chunker.model_dump(),
+            "embedding_model": index.manifest.embedding.model,
+            "embedding_backend": index.manifest.embedding.backend,
+        }
+        return cls(
+            name,
+            index.store.texts,
+            index.store.metadata,
+            index.vectors,
+            index.lexical,
+            index.store.columns,
+            info,
+        )
+
+    def __len__(self) -> int:
+        return len(self.texts)

@@ -1,0 +1,48 @@
+"""The checked-in company → ticker mapping (tickers.csv) and fiscal calendar per company."""
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.financebench.paths import TICKERS_CSV
+
+
+@dataclass(frozen=True)
+class Company:
+    """One issuer: FinanceBench's short name, ticker, legal name, CIK, fiscal calendar, name aliases."""
+
+    company: str
+    ticker: str
+    name: str
+    cik: str
+    fy_end_month: int
+    # Fiscal year N ends in calendar year N + offset (Foot Locker's and Ulta's "fiscal 2023" end early 2024).
+    fy_label_offset: int
+    aliases: tuple[str, ...]
+
+    def names(self) -> tuple[str, ...]:
+        """Every name the company may be called by in a question, longest first."""
+        all_names = {self.company, self.name, *self.aliases}
+        return tuple(sorted((n for n in all_names if n), key=len, reverse=True))
+
+
+def load_companies(path: Path = TICKERS_CSV) -> list[Company]:
+    """Read tickers.csv."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        return [
+            Company(
+                company=row["company"].strip(),
+                ticker=row["ticker"].strip().upper(),
+                name=row["name"].strip(),
+                cik=row["cik"].strip(),
+                fy_end_month=int(row["fy_end_month"]),
+                fy_label_offset=int(row["fy_label_offset"]),
+                aliases=tuple(a.strip() for a in row["aliases"].split("|") if a.strip()),
+            )
+            for row in csv.DictReader(fh)
+        ]
+
+
+def by_company(companies: list[Company]) -> dict[str, Company]:
+    """Index by FinanceBench's company name."""
+    return {c.company: c for c in companies}

@@ -1,0 +1,184 @@
+"""Infer the companies, fiscal year and form a question is about, and turn them into a metadata filter.
+
+Reusable outside the benchmark: build a QueryAnalyzer from the issuers an index holds
+(`QueryAnalyzer.from_names`) and ask `filter_for(question, catalog)` for an OpenAI-style filter.
+"""
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# Legal suffixes dropped to derive the short name people use ("The Boeing Company" → "Boeing").
+_LEGAL_SUFFIX = re.compile(
+    r"(?:,?\s+(?:inc\.?|incorporated|corporation|corp\.?|company|co\.?|plc|ltd\.?|limited|llc|n\.v\.|s\.a\.|"
+    r"holdings?|group|international))+$",
+    re.IGNORECASE,
+)
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+# Upper-case words that look like tickers but are ordinary finance vocabulary.
+_NOT_TICKERS = frozenset({
+    "A", "I", "AN", "AT", "BE", "DO", "GO", "IT", "ON", "OR", "SO", "US", "AI", "ALL", "ARE", "CEO",
+    "CFO", "EPS", "ETF", "FY", "GAAP", "IPO", "LLC", "NOW", "ONE", "ROA", "ROE", "ROI", "SEC", "USA",
+    "USD", "EBIT", "CAGR", "COGS", "DPO", "DSO", "DIO", "CCC", "FCF", "PPE", "YOY", "QOQ", "CAPEX",
+    "NET",
+})  # fmt: skip
+# Fiscal-period years: FY2022, FY 2022, FY22, fiscal (year) 2022, 2022 Q1, Q2'2023, Q22023.
+_FY_YEAR = re.compile(
+    r"\b(?:FY\s?'?(\d{4}|\d{2})|fiscal\s+(?:year\s+)?(\d{4})|Q[1-4]\s?'?(\d{4})|(\d{4})\s?Q[1-4])(?![\d])",
+    re.IGNORECASE,
+)
+_BARE_YEAR = re.compile(r"(?<![\d$.,])((?:19|20)\d{2})(?![\d%]|[.,]\d)")
+_QUARTER = re.compile(
+    r"\bQ([1-4])\b|\bQ([1-4])(?=\s?'?\d{4})|\b(first|second|third|fourth)\s+(?:fiscal\s+)?quarter",
+    re.IGNORECASE,
+)
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+_FORMS = (
+    (re.compile(r"\b10-?K\b|\bannual report\b", re.IGNORECASE), "10-K"),
+    (re.compile(r"\b10-?Q\b|\bquarterly report\b", re.IGNORECASE), "10-Q"),
+    (re.compile(r"\b8-?K\b", re.IGNORECASE), "8-K"),
+)
+
+
+@dataclass(frozen=True)
+class QueryAnalysis:
+    """What a question names: tickers (in order of mention), the fiscal year it is about, quarter, form."""
+
+    tickers: tuple[str, ...]
+    fiscal_year: int | None
+    years: tuple[int, ...]
+    quarter: int | None
+    form: str | None
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    ticker: str
+    regex: re.Pattern[str]
+
+
+def short_name(legal_name: str) -> str:
+    """'The Coca-Cola Company' → 'Coca-Cola', 'Amazon.com, Inc.' → 'Amazon.com'."""
+    return _LEGAL_SUFFIX.sub("", _LEADING_THE.sub("", legal_name.strip())).strip(" ,")
+
+
+def _name_regex(name: str) -> re.Pattern[str]:
+    body = r"\s*".join(re.escape(part) for part in name.split())
+    bounded = rf"(?<![\w&]){body}(?![\w&])"
+    # A single plain capitalised word ("Block", "Square", "Apple") is also an English word: match it only
+    # capitalised or in capitals. Everything else ("PepsiCo", "Johnson & Johnson", "3M") matches in any case.
+    if re.fullmatch(r"[A-Z][a-z]+", name):
+        return re.compile(rf"(?<![\w&])(?:{re.escape(name)}|{re.escape(name.upper())})(?![\w&])")
+    return re.compile(bounded, re.IGNORECASE)
+
+
+class QueryAnalyzer:
+    """Finds issuers by name, alias or ticker, and fiscal year / quarter / form mentions, in free text."""
+
+    def __init__(self, names: Mapping[str, Iterable[str]]) -> None:
+        patterns: list[tuple[int, _Pattern]] = []
+        for ticker, aliases in names.items():
+            for alias in {a.strip() for a in aliases if a and len(a.strip()) >= 2}:
+                patterns.append((len(alias), _Pattern(ticker, _name_regex(alias))))
+        self._patterns = [p for _, p in sorted(patterns, key=lambda x: -x[0])]
+        self._tickers = {t.upper() for t in names if t.upper() not in _NOT_TICKERS}
+
+    @classmethod
+    def from_names(
+        cls, issuers: Iterable[tuple[str, str]], extra_aliases: Mapping[str, Iterable[str]] | None = None
+    ) -> "QueryAnalyzer":
+        """From (ticker, legal name) pairs, e.g. index metadata, plus optional extra aliases per ticker."""
+        names: dict[str, set[str]] = {}
+        for ticker, legal in issuers:
+            names.setdefault(ticker.upper(), set()).update({legal, short_name(legal)})
+        for ticker, aliases in (extra_aliases or {}).items():
+            names.setdefault(ticker.upper(), set()).update(aliases)
+        return cls(names)
+
+    def tickers_in(self, text: str) -> tuple[str, ...]:
+        """Tickers of the issuers named in text, in order of first mention."""
+        found: dict[str, int] = {}
+        for pattern in self._patterns:
+            if (m := pattern.regex.search(text)) is not None:
+                found[pattern.ticker] = min(found.get(pattern.ticker, m.start()), m.start())
+        for m in re.finditer(r"(?<![\w$])([A-Z]{2,5})(?![\w&])", text):
+            if m.group(1) in self._tickers:
+                found.setdefault(m.group(1), m.start())
+        return tuple(sorted(found, key=found.__getitem__))
+
+    def analyze(self, text: str) -> QueryAnalysis:
+        """Companies, fiscal year (latest fiscal-tagged year, else latest bare year), quarter and form."""
+        tagged = [_year(next(g for g in m.groups() if g)) for m in _FY_YEAR.finditer(text)]
+        bare = [int(m.group(1)) for m in _BARE_YEAR.finditer(text)]
+        # The filing that answers a question covers its latest fiscal year; earlier years are comparatives.
+        year = max(tagged) if tagged else (max(bare) if bare else None)
+        quarter = None
+        if (q := _QUARTER.search(text)) is not None:
+            quarter = (
+                int(q.group(1) or q.group(2)) if (q.group(1) or q.group(2)) else _ORDINAL[q.group(3).lower()]
+            )
+        form = next((f for regex, f in _FORMS if regex.search(text)), None)
+        years = tuple(sorted(set(tagged) | set(bare)))
+        return QueryAnalysis(self.tickers_in(text), year, years, quarter, form)
+
+
+def _year(token: str) -> int:
+    value = int(token)
+    return value + 2000 if value < 100 else value
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Which (ticker, fiscal year, form) combinations an index holds, so a filter never comes back empty."""
+
+    entries: frozenset[tuple[str, int | None, str]]
+
+    @classmethod
+    def from_metadata(cls, rows: Iterable[Any]) -> "Catalog":
+        """From ChunkMetadata-like objects (ticker, fiscal_year, form attributes)."""
+        return cls(frozenset((r.ticker.upper(), r.fiscal_year, r.form.upper()) for r in rows))
+
+    def years(self, tickers: Sequence[str], form: str | None = None) -> set[int]:
+        """Fiscal years held for any of these tickers (and form)."""
+        wanted = set(tickers)
+        return {
+            y for t, y, f in self.entries if t in wanted and y is not None and (form is None or f == form)
+        }
+
+    def has_form(self, tickers: Sequence[str], form: str) -> bool:
+        """Whether any filing of this form exists for these tickers."""
+        return any(t in tickers and f == form for t, _, f in self.entries)
+
+
+# A filing's comparatives reach back this many fiscal years (10-K income statements show three).
+COMPARATIVE_YEARS = 2
+
+
+def resolve_year(year: int | None, held: set[int]) -> int | None:
+    """Fiscal year to filter on: the asked one if held, else the nearest later filing that covers it."""
+    if year is None or not held:
+        return None
+    if year in held:
+        return year
+    later = sorted(y for y in held if year < y <= year + COMPARATIVE_YEARS)
+    return later[0] if later else None
+
+
+def filter_for(analysis: QueryAnalysis, catalog: Catalog) -> dict[str, Any] | None:
+    """OpenAI-style filter: ticker(s), plus fiscal year and form only where the index holds them."""
+    tickers = [t for t in analysis.tickers if catalog.years([t])]
+    if not tickers:
+        return None
+    parts: list[dict[str, Any]] = [
+        {"type": "eq", "key": "ticker", "value": tickers[0]}
+        if len(tickers) == 1
+        else {"type": "in", "key": "ticker", "value": tickers}
+    ]
+    form = analysis.form if analysis.form and catalog.has_form(tickers, analysis.form) else None
+    year = resolve_year(analysis.fiscal_year, catalog.years(tickers, form))
+    if year is not None:
+        parts.append({"type": "eq", "key": "fiscal_year", "value": year})
+    if form is not None:
+        parts.append({"type": "eq", "key": "form", "value": form})
+    return parts[0] if len(parts) == 1 else {"type": "and", "filters": parts}

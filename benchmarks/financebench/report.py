@@ -1,0 +1,70 @@
+"""Write a run's results as JSON and a markdown table."""
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from benchmarks.financebench.evaluate import Run
+
+_TITLE = "FinanceBench evidence-page retrieval"
+
+
+def run_record(run: Run, detail: bool) -> dict[str, Any]:
+    """JSON-able record of one run (per-question ranks only when detail)."""
+    record: dict[str, Any] = {
+        "label": run.label,
+        "index": run.variant,
+        "search": asdict(run.config),
+        "filter": run.filter_policy,
+        **run.scores.as_dict(),
+    }
+    if detail:
+        record["per_question"] = run.per_question
+    return record
+
+
+def markdown(runs: Sequence[Run], context: dict[str, Any]) -> str:
+    """The results table plus the context needed to read it."""
+    machine = context["machine"]
+    lines = [
+        f"# {_TITLE}",
+        "",
+        f"- Date (UTC): {machine['date_utc']}; machine: {machine['cores']} cores {machine['cpu_model']}, "
+        f"{machine['memory_gb']} GB, shared with other jobs; git {machine.get('git_commit')}",
+        f"- Questions: {context['questions']} (of 150; the rest cite PDFs absent from the public sample). "
+        "A hit is a retrieved chunk of the evidence document whose (start) page is an evidence page.",
+        f"- Shared index: {context['documents']} documents ({context['corpus_note']}), "
+        f"{context['chunks']} chunks, embedder {context['embedder']}",
+        f"- Cold build of the shared index: {context['cold_build']}",
+        "- MRR is MRR@10 (0 when no hit in the top 10). Doc R@5 = evidence document anywhere in the top 5.",
+        "",
+        "| Setting | Index | Search | Filter | R@1 | R@5 | R@10 | MRR | Doc R@5 |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        s = run.scores
+        lines.append(
+            f"| {run.label} | {run.variant} | {run.config.name} | {run.filter_policy} | {s.recall[1]:.3f} | "
+            f"{s.recall[5]:.3f} | {s.recall[10]:.3f} | {s.mrr:.3f} | {s.doc_recall[5]:.3f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_results(
+    out_dir: Path,
+    runs: Sequence[Run],
+    context: dict[str, Any],
+    detail_labels: set[str],
+    stem: str | None = None,
+) -> tuple[Path, Path]:
+    """`<out>/<stem>.json` and `.md`; stem defaults to financebench_<date>_<mode>."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = stem or f"financebench_{dt.datetime.now(dt.UTC):%Y-%m-%d}_{context['mode']}"
+    payload = {**context, "runs": [run_record(r, r.label in detail_labels) for r in runs]}
+    json_path, md_path = out_dir / f"{stem}.json", out_dir / f"{stem}.md"
+    json_path.write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
+    md_path.write_text(markdown(runs, context), encoding="utf-8")
+    return json_path, md_path

@@ -1,0 +1,132 @@
+"""Smoke test of the FinanceBench evaluation: manifest, query analysis, search and scoring on tiny inputs."""
+
+import numpy as np
+import pytest
+from retriever.filters import parse_filter
+from retriever.hits import ChunkMetadata
+from retriever.index.lexical import LexicalIndex
+from retriever.index.store import ChunkStore
+
+from benchmarks.financebench.chunk_table import ChunkTable
+from benchmarks.financebench.companies import load_companies
+from benchmarks.financebench.documents import period_end
+from benchmarks.financebench.evaluate import evaluate
+from benchmarks.financebench.metrics import score
+from benchmarks.financebench.query_analysis import Catalog, QueryAnalyzer, filter_for
+from benchmarks.financebench.questions import EvalQuestion
+from benchmarks.financebench.search import SearchConfig
+
+
+def _analyzer() -> QueryAnalyzer:
+    companies = load_companies()
+    return QueryAnalyzer.from_names(
+        [(c.ticker, c.name) for c in companies], {c.ticker: [c.company, *c.aliases] for c in companies}
+    )
+
+
+def _meta(doc_id: str, ticker: str, year: int, page: int) -> ChunkMetadata:
+    return ChunkMetadata(
+        doc_id,
+        ticker,
+        ticker,
+        "",
+        "10-K",
+        year,
+        None,
+        None,
+        None,
+        None,
+        None,
+        page,
+        0,
+        1,
+        None,
+        f"{doc_id}.pdf",
+    )
+
+
+def test_query_analysis_finds_company_year_and_form() -> None:
+    analyzer = _analyzer()
+    a = analyzer.analyze("What is Coca Cola's FY2017 ROA, using FY2016 and FY2017 total assets?")
+    assert a.tickers == ("KO",) and a.fiscal_year == 2017
+    assert analyzer.analyze("Did Pepsico raise guidance as of FY2023Q1?").tickers == ("PEP",)
+    assert analyzer.analyze("What was the key agenda of AMCOR's 8k filing?").form == "8-K"
+    # Common words that are also company names only count when capitalised as a name.
+    assert analyzer.analyze("How many square feet does the block of stores cover in 2022?").tickers == ()
+    assert analyzer.analyze("As of FY 2021, what will Verizon pay retirees in 2024?").fiscal_year == 2021
+
+
+def test_filter_falls_back_to_later_filing_and_drops_unknown_years() -> None:
+    catalog = Catalog(frozenset({("PFE", 2021, "10-K"), ("PFE", 2023, "10-Q")}))
+    analyzer = _analyzer()
+    f = filter_for(analyzer.analyze("Did Pfizer's net income rise in 2019?"), catalog)
+    assert f == {
+        "type": "and",
+        "filters": [
+            {"type": "eq", "key": "ticker", "value": "PFE"},
+            {"type": "eq", "key": "fiscal_year", "value": 2021},
+        ],
+    }
+    assert filter_for(analyzer.analyze("Pfizer in FY2030"), catalog) == {
+        "type": "eq",
+        "key": "ticker",
+        "value": "PFE",
+    }
+    assert filter_for(analyzer.analyze("Revenue in FY2021?"), catalog) is None
+    assert parse_filter(f) is not None
+
+
+def test_period_end_follows_the_fiscal_calendar() -> None:
+    companies = {c.ticker: c for c in load_companies()}
+    assert period_end(companies["AMCR"], "AMCOR_2023Q2_10Q", "10q", 2023) == "2022-12-31"
+    assert period_end(companies["ULTA"], "ULTABEAUTY_2023Q4_EARNINGS", "earnings", 2023) == "2024-01-31"
+    assert period_end(companies["PEP"], "PEPSICO_2023_8K_dated-2023-05-30", "8k", 2023) == "2023-05-30"
+
+
+def test_scoring_counts_first_evidence_page_within_k() -> None:
+    s = score([1, 3, None, 7], [1, 1, 2, 1])
+    assert s.recall == {1: 0.25, 5: 0.5, 10: 0.75}
+    assert s.mrr == pytest.approx((1 + 1 / 3 + 1 / 7) / 4)
+
+
+def test_evaluate_on_a_tiny_table() -> None:
+    texts = [
+        "cash flow statement capital expenditures",
+        "risk factors competition",
+        "balance sheet inventories",
+    ]
+    metadata = [
+        _meta("KO_2017", "KO", 2017, 60),
+        _meta("KO_2017", "KO", 2017, 20),
+        _meta("PEP_2022", "PEP", 2022, 50),
+    ]
+    vectors = np.eye(3, 8, dtype=np.float32)
+    store = ChunkStore(texts, metadata, ["h0", "h1", "h2"])
+    table = ChunkTable("tiny", texts, metadata, vectors, LexicalIndex.build(texts), store.columns, {})
+    question = EvalQuestion(
+        "q", "Coca-Cola capital expenditures", "KO_2017", "KO_2017", frozenset({59}), "KO", 2017, "10-K", ""
+    )
+    queries = np.eye(1, 8, dtype=np.float32)
+    for config in (SearchConfig("h"), SearchConfig("d", mode="dense"), SearchConfig("p", one_per_page=True)):
+        run = evaluate("tiny", table, [question], queries, config, "none", lambda q: None)
+        assert run.scores.recall[1] == 1.0
+    filtered = evaluate(
+        "tiny",
+        table,
+        [question],
+        queries,
+        SearchConfig("h"),
+        "pep",
+        lambda q: {"type": "eq", "key": "ticker", "value": "PEP"},
+    )
+    assert filtered.scores.recall[10] == 0.0 and filtered.scores.doc_recall[10] == 0.0
+
+
+def test_shared_manifest_dedupes_and_keeps_129_questions() -> None:
+    from benchmarks.financebench.documents import shared_corpus
+    from benchmarks.financebench.questions import load_questions
+
+    corpus = shared_corpus()
+    assert len(corpus.documents) == 93
+    assert corpus.canonical("MICROSOFT_2023_10K") == "MSFT_FY2023_10K"
+    assert len(load_questions(corpus)) == 129
