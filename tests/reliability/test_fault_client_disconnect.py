@@ -1,0 +1,89 @@
+"""Scenario 5 (synthetic upstream): the client disconnects mid-stream or before the first token; the upstream
+sees its request closed within 1 s."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import httpx
+
+from reliability.sse_client import chat_body
+
+
+def content_token(line: str) -> int:
+    """1 when the SSE line carries a content token."""
+    if not line.startswith("data: {"):
+        return 0
+    choices = json.loads(line[6:]).get("choices") or [{}]
+    return 1 if (choices[0].get("delta") or {}).get("content") else 0
+
+
+def wait_for_disconnect(upstream, timeout_s: float = 3.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        stats = upstream.control.stats()
+        if stats["disconnects"]:
+            return stats
+        time.sleep(0.02)
+    return upstream.control.stats()
+
+
+async def test_disconnect_mid_stream_closes_the_upstream_request(gateway, upstream):
+    upstream.control.set_timing(itl_ms=50)
+    async with httpx.AsyncClient(timeout=30) as http:
+        async with http.stream(
+            "POST", gateway.url + "/v1/chat/completions", json=chat_body(max_tokens=400)
+        ) as r:
+            assert r.status_code == 200
+            tokens = 0
+            async for line in r.aiter_lines():
+                tokens += content_token(line)
+                if tokens == 3:
+                    break
+        closed_at = time.time()
+    stats = await asyncio.to_thread(wait_for_disconnect, upstream)
+    assert len(stats["disconnects"]) == 1, stats["disconnects"]
+    disconnect = stats["disconnects"][0]
+    assert disconnect["phase"] == "streaming"
+    assert disconnect["at"] - closed_at < 1.0, f"upstream closed {disconnect['at'] - closed_at:.2f} s late"
+    assert disconnect["tokens_sent"] < 400
+    assert stats["completed"] == 0
+
+
+async def test_disconnect_before_first_token_closes_the_upstream_request(gateway, upstream):
+    upstream.control.set_faults(first_token_delay_s=5.0, delay_count=1)
+    async with httpx.AsyncClient(timeout=30) as http:
+        request = asyncio.create_task(http.post(gateway.url + "/v1/chat/completions", json=chat_body()))
+        deadline = time.monotonic() + 5
+        while upstream.control.stats()["active"] == 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert upstream.control.stats()["active"] == 1
+        request.cancel()
+        closed_at = time.time()
+        await asyncio.gather(request, return_exceptions=True)
+    stats = await asyncio.to_thread(wait_for_disconnect, upstream)
+    assert [d["phase"] for d in stats["disconnects"]] == ["before_first_token"]
+    assert stats["disconnects"][0]["at"] - closed_at < 1.0
+    assert stats["active"] == 0
+
+
+async def test_gateway_in_flight_gauge_returns_to_zero(gateway, upstream):
+    upstream.control.set_timing(itl_ms=50)
+    async with httpx.AsyncClient(timeout=30) as http:
+        async with http.stream(
+            "POST", gateway.url + "/v1/chat/completions", json=chat_body(max_tokens=400)
+        ) as r:
+            async for line in r.aiter_lines():
+                if content_token(line):
+                    break
+        await asyncio.to_thread(wait_for_disconnect, upstream)
+        metrics = (await http.get(gateway.url + "/metrics")).text
+    in_flight = [
+        float(line.split()[-1])
+        for line in metrics.splitlines()
+        if line.startswith("rag_gateway_in_flight_requests")
+    ]
+    # the /metrics scrape that reads the gauge is itself in flight
+    assert in_flight == [1.0], json.dumps(in_flight)
