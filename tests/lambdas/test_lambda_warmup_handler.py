@@ -57,6 +57,15 @@ def test_handler_warm_then_sleep(load_event, lambda_env, health_server):
     json.dumps(warm_result)
 
 
+def test_handler_accepts_the_gateway_hook_payload(load_event, lambda_env, health_server):
+    # services/gateway/src/gateway/upstream/warmup.py sends exactly this; it means "warm everything".
+    lambda_env.register_task_ip("10.0.2.11")
+    health_server.status = 200
+    result = handler.lambda_handler(load_event("gateway_hook.json"), FakeContext(60_000))
+    assert result["status"] == "READY"
+    assert lambda_env.desired() == 1
+
+
 def test_handler_no_wait_event_returns_warming(load_event, lambda_env):
     result = handler.lambda_handler(load_event("warm_no_wait.json"), FakeContext(60_000))
     assert result["status"] == "WARMING"
@@ -77,6 +86,7 @@ def test_handler_times_out_within_remaining_lambda_time(load_event, lambda_env, 
         {"action": "warm", "models": ["not-deployed"]},
         {"action": "warm", "count": True},
         {"action": "warm", "surprise": 1},
+        {"source": 42},
         ["warm"],
     ],
 )

@@ -82,7 +82,7 @@ data "aws_iam_policy_document" "this" {
   statement {
     sid       = "S3ServerAccessLogs"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.this.arn}/s3/*"]
+    resources = ["${aws_s3_bucket.this.arn}/*"]
     principals {
       type        = "Service"
       identifiers = ["logging.s3.amazonaws.com"]

@@ -6,6 +6,9 @@ from enum import StrEnum
 from typing import Any
 
 MAX_COUNT = 16
+# Informational keys, logged but not acted on (the gateway's warm-up hook sends both).
+INFO_KEYS = frozenset({"source", "reason"})
+KNOWN_KEYS = frozenset({"action", "models", "count", "wait", "check_health"}) | INFO_KEYS
 
 
 class BadEventError(ValueError):
@@ -34,11 +37,15 @@ class WarmupEvent:
         """Validate a raw event (direct invoke or EventBridge constant input)."""
         if not isinstance(event, Mapping):
             raise BadEventError("event must be a JSON object")
-        unknown_keys = set(event) - {"action", "models", "count", "wait", "check_health"}
+        unknown_keys = set(event) - KNOWN_KEYS
         if unknown_keys:
             raise BadEventError(f"unknown event keys: {sorted(unknown_keys)}")
+        for key in INFO_KEYS & set(event):
+            if not isinstance(event[key], str):
+                raise BadEventError(f"{key} must be a string")
         try:
-            action = Action(event.get("action"))
+            # The gateway's hook sends only {"source", "reason"}: a missing action means warm.
+            action = Action(event.get("action", Action.WARM.value))
         except ValueError as exc:
             raise BadEventError(f"action must be one of {[a.value for a in Action]}") from exc
         models = _models(event.get("models"), known_models)

@@ -50,6 +50,8 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     except BadEventError:
         logger.error("rejected event with keys %s", sorted(event) if isinstance(event, dict) else type(event))
         raise
+    if isinstance(event, dict) and "source" in event:
+        logger.info("invoked by %s: %s", event["source"], event.get("reason", "-"))
     ecs, elbv2 = clients()
     if request.action is Action.SLEEP:
         result = sleep(ecs, cfg, request)
