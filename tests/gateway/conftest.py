@@ -166,9 +166,9 @@ def make_gateway(
 
     stack: list[Any] = []
 
-    def start(*, index: Any = None, **overrides: Any) -> Gateway:
+    def start(*, index: Any = None, lambda_client: Any = None, **overrides: Any) -> Gateway:
         settings = gateway_settings(upstream_session.base_url, index_root, **overrides)
-        app = build_app(settings, embedder=embedder, index=index or search_index)
+        app = build_app(settings, embedder=embedder, index=index or search_index, lambda_client=lambda_client)
         manager = serve(app)
         url = manager.__enter__()
         stack.append(manager)

@@ -93,6 +93,7 @@ def test_filters_reach_the_retriever(client):
 
 
 def test_context_is_fitted_to_max_model_len(client, upstream):
+    upstream.control.set_timing(itl_ms=0)  # 3000 answer tokens would take 6 s at the default pace
     completion = client.chat.completions.create(
         model=MODEL,
         messages=[{"role": "user", "content": "risk factors supply chain"}],

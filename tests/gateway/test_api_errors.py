@@ -96,3 +96,36 @@ def test_oversized_chunked_body_is_413(gateway, http):
 def test_unknown_route_and_method(gateway, http):
     assert_openai_error(http.get(gateway.base_url + "/nope"), 404)
     assert_openai_error(http.get(gateway.base_url + "/chat/completions"), 405)
+
+
+@pytest.mark.parametrize(
+    ("payload", "param"),
+    [
+        ({"model": MODEL, "messages": [{"role": "user", "content": [{"text": "x"}]}]}, "messages[0].content"),
+        (
+            {"model": MODEL, "messages": [{"role": "user", "content": [{"type": "text"}]}]},
+            "messages[0].content",
+        ),
+        ({"model": MODEL, "messages": [{"role": "user", "content": "x"}], "top_p": float("nan")}, "top_p"),
+        ({"model": MODEL, "messages": [{"role": "user", "content": "x"}], "n": 0}, "n"),
+    ],
+)
+def test_more_malformed_requests(gateway, http, payload, param):
+    body = json.dumps(payload)  # NaN goes out as the bare token json.loads accepts
+    response = http.post(
+        gateway.base_url + "/chat/completions", content=body, headers={"content-type": "application/json"}
+    )
+    error = assert_openai_error(response, 400)
+    assert error["param"].startswith(param)
+
+
+def test_deeply_nested_filters_are_400(gateway, http):
+    leaf = '{"type": "eq", "key": "ticker", "value": "AAPL"}'
+    for depth in (5000, 20_000):  # beyond what the JSON decoder nests
+        nested = '{"type": "and", "filters": [' * depth + leaf + "]}" * depth
+        response = http.post(
+            gateway.base_url + "/vector_stores/sec-10k/search",
+            content='{"query": "x", "filters": ' + nested + "}",
+            headers={"content-type": "application/json"},
+        )
+        assert_openai_error(response, 400)

@@ -3,9 +3,11 @@
 import json
 import time
 
+import boto3
 import httpx
 import openai
 import pytest
+from botocore.stub import ANY, Stubber
 from conftest import MODEL
 
 MESSAGES = [{"role": "user", "content": "What are NVIDIA's main risk factors?"}]
@@ -182,3 +184,30 @@ def test_upstream_loading_gives_503_with_retry_after(client, upstream):
         client.chat.completions.create(model=MODEL, messages=MESSAGES, max_tokens=1)
     assert caught.value.status_code == 503
     assert caught.value.response.headers["retry-after"]
+
+
+def test_warmup_lambda_fires_once_per_cooldown_while_upstream_is_down(make_gateway, http):
+    lambda_client = boto3.client(
+        "lambda", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
+    stubber = Stubber(lambda_client)
+    stubber.add_response(
+        "invoke",
+        {"StatusCode": 202},
+        {"FunctionName": "warm-vllm", "InvocationType": "Event", "Payload": ANY},
+    )
+    with stubber:
+        gateway = make_gateway(
+            default_upstream="http://127.0.0.1:9/v1",
+            warmup_lambda_name="warm-vllm",
+            warmup_cooldown=60,
+            lambda_client=lambda_client,
+        )
+        for _ in range(3):
+            response = http.post(
+                gateway.base_url + "/chat/completions", json={"model": MODEL, "messages": MESSAGES}
+            )
+            assert response.status_code == 503
+        wait_for(lambda: not stubber._queue, timeout=5)  # the invoke runs in a worker thread
+        stubber.assert_no_pending_responses()
+    assert gateway.app.state.gateway.warmup.fired == 1

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -55,17 +56,22 @@ def load_index(settings: GatewaySettings, embedder: Embedder) -> SearchIndex:
 
 
 def init_state(
-    settings: GatewaySettings, metrics: Metrics, embedder: Embedder, index: SearchIndex
+    settings: GatewaySettings,
+    metrics: Metrics,
+    embedder: Embedder,
+    index: SearchIndex,
+    lambda_client: Any = None,
 ) -> GatewayState:
     """Build every service once."""
     retrieval = RetrievalService(embedder, index, settings.index_dir, metrics, settings.embedding_max_batch)
-    registry = UpstreamRegistry(settings)
     invoke = (
-        lambda_invoker(settings.warmup_lambda_name, settings.aws_region)
+        lambda_invoker(settings.warmup_lambda_name, settings.aws_region, lambda_client)
         if settings.warmup_lambda_name
         else None
     )
-    caller = UpstreamCaller(settings, metrics, WarmupHook(invoke, settings.warmup_cooldown))
+    warmup = WarmupHook(invoke, settings.warmup_cooldown)
+    registry = UpstreamRegistry(settings, warmup)
+    caller = UpstreamCaller(settings, metrics, warmup)
     counters = TokenCounters(
         settings.tokenizers, EstimatingCounter(embedder.count_tokens, settings.token_estimate_factor)
     )
@@ -80,20 +86,28 @@ def init_state(
         vector_stores=VectorStoreService(retrieval, settings.vector_store_id),
         embeddings=EmbeddingService(retrieval, settings.embedding_model),
         models=ModelService(registry),
+        warmup=warmup,
     )
 
 
 def build_app(
-    settings: GatewaySettings, *, embedder: Embedder | None = None, index: SearchIndex | None = None
+    settings: GatewaySettings,
+    *,
+    embedder: Embedder | None = None,
+    index: SearchIndex | None = None,
+    lambda_client: Any = None,
 ) -> FastAPI:
-    """The gateway app; a preloaded embedder/index (CLI, tests) skips loading them at start-up."""
+    """The gateway app; a preloaded embedder/index (CLI, tests) skips loading them at start-up.
+
+    `lambda_client` replaces the boto3 Lambda client of the warm-up hook (tests inject a stubbed one).
+    """
     metrics = Metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         emb = embedder or await asyncio.to_thread(load_embedder, settings)
         idx = index or await asyncio.to_thread(load_index, settings, emb)
-        state = init_state(settings, metrics, emb, idx)
+        state = init_state(settings, metrics, emb, idx, lambda_client)
         app.state.gateway = state
         watcher = None
         if settings.index_poll_interval > 0:

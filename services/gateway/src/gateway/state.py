@@ -13,6 +13,7 @@ from gateway.ratelimit import RateLimiter
 from gateway.retrieval.service import RetrievalService
 from gateway.settings import GatewaySettings
 from gateway.upstream.registry import UpstreamRegistry
+from gateway.upstream.warmup import WarmupHook
 from gateway.vector_stores.serving import VectorStoreService
 
 
@@ -30,3 +31,4 @@ class GatewayState:
     vector_stores: VectorStoreService
     embeddings: EmbeddingService
     models: ModelService
+    warmup: WarmupHook

@@ -4,8 +4,23 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from retriever.hits import Hit
+
+
+class ContentPart(BaseModel):
+    """One part of a multi-part message content; non-text parts pass through to the upstream."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(min_length=1)
+    text: str | None = None
+
+    @model_validator(mode="after")
+    def _text_parts_have_text(self) -> ContentPart:
+        if self.type == "text" and self.text is None:
+            raise ValueError("a text content part needs 'text'")
+        return self
 
 
 class ChatMessage(BaseModel):
@@ -14,7 +29,7 @@ class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[dict[str, Any]] | None = None
+    content: str | list[ContentPart] | None = None
     name: str | None = None
     tool_calls: list[dict[str, Any]] | None = None
     tool_call_id: str | None = None
@@ -31,7 +46,7 @@ class StreamOptions(BaseModel):
 class RagOptions(BaseModel):
     """Per-request retrieval settings, sent as `extra_body={"rag": {...}}`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     enabled: bool | None = None
     vector_store_ids: list[str] | None = Field(default=None, min_length=1, max_length=1)
@@ -43,7 +58,7 @@ class RagOptions(BaseModel):
 class ChatCompletionRequest(BaseModel):
     """POST /v1/chat/completions. Unlisted fields (vLLM extras such as top_k) are passed through unchanged."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
     messages: list[ChatMessage] = Field(min_length=1)
     model: str = Field(min_length=1)

@@ -134,6 +134,8 @@ class ChatService:
     def _parse_filters(rag: RagOptions) -> Any:
         try:
             return parse_filter(rag.filters)
+        except RecursionError:
+            raise invalid_request("filters are nested too deeply.", param="rag.filters") from None
         except FilterError as exc:
             raise invalid_request(
                 str(exc), param=f"rag.{exc.param}" if exc.param else "rag.filters"

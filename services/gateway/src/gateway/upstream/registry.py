@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,8 @@ import openai
 
 from gateway.errors import GatewayError, model_not_found
 from gateway.settings import GatewaySettings
+from gateway.upstream.failures import is_unavailable
+from gateway.upstream.warmup import WarmupHook
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ class Upstream:
     catalog_ttl: float
     probe_timeout: float
     retry_after: int
+    on_unavailable: Callable[[str], object] = lambda reason: None
     _models: dict[str, dict[str, Any]] | None = None
     _fetched_at: float = 0.0
     _failed_until: float = 0.0
@@ -54,6 +58,8 @@ class Upstream:
             except (openai.APIError, ValueError, AttributeError) as exc:
                 self._failed_until = time.monotonic() + _CATALOG_FAILURE_TTL
                 logger.warning("upstream %s did not list its models: %s", self.base_url, type(exc).__name__)
+                if is_unavailable(exc):
+                    self.on_unavailable("models_unavailable")
                 raise _unavailable(self.retry_after) from exc
             self._models = {card["id"]: card for card in cards if isinstance(card, dict) and "id" in card}
             self._fetched_at = time.monotonic()
@@ -76,8 +82,9 @@ def _unavailable(retry_after: int) -> GatewayError:
 class UpstreamRegistry:
     """Routes a model name to its upstream; unknown models give 404 model_not_found."""
 
-    def __init__(self, settings: GatewaySettings) -> None:
+    def __init__(self, settings: GatewaySettings, warmup: WarmupHook) -> None:
         self._settings = settings
+        self._warmup = warmup
         self._by_url: dict[str, Upstream] = {}
         self._by_model = {model: self._upstream_for(url) for model, url in settings.upstreams.items()}
         self._default = self._upstream_for(settings.default_upstream) if settings.default_upstream else None
@@ -102,7 +109,7 @@ class UpstreamRegistry:
             )
             probe_timeout = min(5.0, s.connect_timeout + 2.0)
             self._by_url[url] = Upstream(
-                url, client, s.model_cache_ttl, probe_timeout, s.unavailable_retry_after
+                url, client, s.model_cache_ttl, probe_timeout, s.unavailable_retry_after, self._warmup.trigger
             )
         return self._by_url[url]
 

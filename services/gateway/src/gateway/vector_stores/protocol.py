@@ -12,7 +12,7 @@ AttributeValue = str | int | float | bool
 class RankingOptions(BaseModel):
     """`ranking_options` of a search."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     ranker: str | None = None
     score_threshold: float | None = Field(default=None, ge=0.0, le=1.0)

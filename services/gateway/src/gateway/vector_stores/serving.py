@@ -99,6 +99,8 @@ class VectorStoreService:
             raise invalid_request("query must contain some text.", param="query")
         try:
             filters = parse_filter(request.filters)
+        except RecursionError:
+            raise invalid_request("filters are nested too deeply.", param="filters") from None
         except FilterError as exc:
             raise invalid_request(str(exc), param=exc.param or "filters") from None
         threshold = request.ranking_options.score_threshold if request.ranking_options else None
