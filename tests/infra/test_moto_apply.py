@@ -151,6 +151,17 @@ def applied(terraform: Terraform, moto_endpoint: str, tmp_path_factory: pytest.T
             )
 
 
+def _state_resources(state_json: str) -> list[dict]:
+    """Every resource in `terraform show -json`, child modules included."""
+    found: list[dict] = []
+    stack = [json.loads(state_json)["values"]["root_module"]]
+    while stack:
+        module = stack.pop()
+        found.extend(module.get("resources", []))
+        stack.extend(module.get("child_modules", []))
+    return found
+
+
 def test_outputs_are_read_back(applied):
     out = applied["outputs"]
     assert out["gateway_url"].startswith("https://")
@@ -179,7 +190,13 @@ def test_emulated_resources_exist(applied):
     }
     vllm = next(s for s in services if s["serviceName"] == "sec-rag-vllm-qwen7b")
     assert vllm["desiredCount"] == 0
-    assert vllm["healthCheckGracePeriodSeconds"] >= 600
+    # moto does not echo healthCheckGracePeriodSeconds; the applied value is in state.
+    grace = [
+        r["values"]["health_check_grace_period_seconds"]
+        for r in _state_resources(applied["state"])
+        if r["type"] == "aws_ecs_service" and "vllm" in r["address"]
+    ]
+    assert grace and min(grace) >= 600
 
     elbv2 = _aws(applied["endpoint"], "elbv2")
     albs = {lb["LoadBalancerName"]: lb for lb in elbv2.describe_load_balancers()["LoadBalancers"]}
