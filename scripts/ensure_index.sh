@@ -2,7 +2,7 @@
 # Build the FAISS index for CORPUS_DIR into INDEX_DIR, or reuse it when corpus, embedding model and
 # retriever code are unchanged. Without a manifest.csv in CORPUS_DIR, filings are fetched from EDGAR first.
 #
-# Environment: CORPUS_DIR, INDEX_DIR, EMBEDDING_MODEL (required), VENV [<repo>/.venv],
+# Environment: CORPUS_DIR, INDEX_DIR, EMBEDDING_MODEL (required), EMBEDDING_BACKEND [onnx], VENV [<repo>/.venv],
 #   SEC_USER_AGENT (EDGAR only: "Your Name you@example.com", as SEC asks),
 #   EDGAR_TICKERS [AAPL,MSFT,GOOGL,AMZN,META], EDGAR_YEARS [3]
 set -euo pipefail
@@ -12,6 +12,7 @@ venv="${VENV:-$repo/.venv}"
 corpus="${CORPUS_DIR:?CORPUS_DIR is not set}"
 index="${INDEX_DIR:?INDEX_DIR is not set}"
 model="${EMBEDDING_MODEL:?EMBEDDING_MODEL is not set}"
+backend="${EMBEDDING_BACKEND:-onnx}"
 
 die() {
   echo "ensure_index: $*" >&2
@@ -24,12 +25,12 @@ SEC_USER_AGENT='Your Name you@example.com' (SEC's fair-access rule). Or point CO
   echo "ensure_index: fetching ${EDGAR_TICKERS:-AAPL,MSFT,GOOGL,AMZN,META} (${EDGAR_YEARS:-3} years each) from EDGAR into $corpus"
   mkdir -p "$corpus"
   "$venv/bin/rag-index" fetch --tickers "${EDGAR_TICKERS:-AAPL,MSFT,GOOGL,AMZN,META}" \
-    --years "${EDGAR_YEARS:-3}" --out "$corpus"
+    --years "${EDGAR_YEARS:-3}" --corpus "$corpus" --user-agent "$SEC_USER_AGENT"
 }
 
 fingerprint() {
   {
-    echo "embedding_model=$model"
+    echo "embedding_model=$model backend=$backend"
     cat "$corpus/manifest.csv"
     # Names and sizes of the filings, so a replaced file triggers a rebuild.
     find -L "$corpus" -maxdepth 1 -type f ! -name manifest.csv -printf '%f %s\n' | sort
@@ -52,6 +53,6 @@ mkdir -p "$index"
 started=$SECONDS
 # A model folder needs no hub; a hub id (users with internet) must be allowed to download.
 [[ -d "$model" ]] && export HF_HUB_OFFLINE=1
-RAG_EMBEDDING_MODEL="$model" "$venv/bin/rag-index" build --corpus "$corpus" --out "$index"
+"$venv/bin/rag-index" build --corpus "$corpus" --out "$index" --model "$model" --backend "$backend" --quiet
 echo "$wanted" >"$stamp"
 echo "ensure_index: built in $((SECONDS - started))s"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start, stop and inspect one local stack (vLLM + gateway) whose pids and logs live in STATE_DIR.
+# Start, stop and inspect one local stack (vLLM + gateway) whose pids, logs and settings live in STATE_DIR.
 # Usage: stack.sh up|down|status|logs|start-vllm|stop-vllm
 # Each process runs in its own session (setsid), so stopping it kills its whole process group.
 #
@@ -8,19 +8,20 @@
 #   VLLM_BASE_URL        an already running OpenAI-compatible server (…/v1); vLLM is then not started
 #   INDEX_DIR            built index folder (required for up)
 #   EMBEDDING_MODEL      model folder or id used to build the index (required for up)
+#   EMBEDDING_BACKEND    onnx or torch, as for the index [onnx]
 #   RAG_API_KEYS         comma-separated keys; empty means no auth
 #   VENV [<repo>/.venv]  app virtualenv with rag-gateway
 #   VLLM_START_TIMEOUT [900]  GATEWAY_START_TIMEOUT [300]  seconds to wait for health
 #   plus everything scripts/vllm_serve.sh reads; any other RAG_* variable reaches the gateway as is.
+# While a stack runs, its settings are kept in STATE_DIR/stack.env and win over the environment, so
+# `status`, `down` and `start-vllm` need only GATEWAY_PORT (or STATE_DIR).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-gateway_port="${GATEWAY_PORT:-8080}"
-vllm_port="${VLLM_PORT:-8000}"
-state="${STATE_DIR:-$repo/.state/$gateway_port}"
-venv="${VENV:-$repo/.venv}"
-served_name="${VLLM_SERVED_MODEL_NAME:-smollm2-135m-instruct}"
-max_model_len="${VLLM_MAX_MODEL_LEN:-4096}"
+state="${STATE_DIR:-$repo/.state/${GATEWAY_PORT:-8080}}"
+saved="$state/stack.env"
+SAVED_KEYS=(GATEWAY_PORT VLLM_PORT VLLM_BASE_URL VLLM_MODEL VLLM_SERVED_MODEL_NAME VLLM_MAX_MODEL_LEN INDEX_DIR
+  EMBEDDING_MODEL EMBEDDING_BACKEND VENV)
 
 die() {
   echo "stack: $*" >&2
@@ -36,6 +37,27 @@ is_running() {
   local pid
   pid="$(pid_of "$1")" || return 1
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
+}
+
+if [[ -f "$saved" ]] && { is_running vllm || is_running gateway; }; then
+  # shellcheck source=/dev/null
+  source "$saved"
+fi
+
+gateway_port="${GATEWAY_PORT:-8080}"
+vllm_port="${VLLM_PORT:-8000}"
+venv="${VENV:-$repo/.venv}"
+served_name="${VLLM_SERVED_MODEL_NAME:-smollm2-135m-instruct}"
+max_model_len="${VLLM_MAX_MODEL_LEN:-4096}"
+vllm_model="${VLLM_MODEL:-$repo/.cache/models/smollm2-135m-instruct}"
+started_here=()
+
+save_settings() {
+  mkdir -p "$state"
+  local key
+  for key in "${SAVED_KEYS[@]}"; do
+    printf '%s=%q\n' "$key" "${!key:-}"
+  done >"$saved"
 }
 
 port_in_use() {
@@ -83,15 +105,16 @@ start_vllm() {
     echo "vLLM already running (pid $(pid_of vllm))"
     return 0
   fi
-  port_in_use "$vllm_port" && die "port $vllm_port is taken: set VLLM_PORT, or VLLM_BASE_URL=http://127.0.0.1:$vllm_port/v1 to use that server"
+  if port_in_use "$vllm_port"; then
+    die "port $vllm_port is taken: set VLLM_PORT, or VLLM_BASE_URL=http://127.0.0.1:$vllm_port/v1 to use that server"
+  fi
   VLLM_PORT="$vllm_port" VLLM_MAX_MODEL_LEN="$max_model_len" VLLM_SERVED_MODEL_NAME="$served_name" \
     launch vllm bash "$repo/scripts/vllm_serve.sh"
+  started_here+=(vllm)
 }
 
 wait_vllm() {
-  local base
-  base="$(upstream_url)"
-  bash "$repo/scripts/wait_healthy.sh" "$base/models" "${VLLM_START_TIMEOUT:-900}" \
+  bash "$repo/scripts/wait_healthy.sh" "$(upstream_url)/models" "${VLLM_START_TIMEOUT:-900}" \
     "$(pid_of vllm || true)" "$state/vllm.log"
 }
 
@@ -103,15 +126,25 @@ start_gateway() {
   [[ -n "${INDEX_DIR:-}" && -d "$INDEX_DIR" ]] || die "INDEX_DIR '${INDEX_DIR:-}' is not a built index (run: make index)"
   [[ -n "${EMBEDDING_MODEL:-}" ]] || die "EMBEDDING_MODEL is not set"
   [[ -x "$venv/bin/rag-gateway" ]] || die "no rag-gateway in $venv (run: make venv)"
-  port_in_use "$gateway_port" && die "port $gateway_port is taken: set GATEWAY_PORT"
-  env RAG_HOST=127.0.0.1 RAG_PORT="$gateway_port" \
-    RAG_DEFAULT_UPSTREAM="$(upstream_url)" \
-    RAG_DEFAULT_MAX_MODEL_LEN="$max_model_len" \
-    RAG_INDEX_DIR="$INDEX_DIR" \
-    RAG_EMBEDDING_MODEL="$EMBEDDING_MODEL" \
-    RAG_API_KEYS="${RAG_API_KEYS:-}" \
-    HF_HUB_OFFLINE="$([[ -d "$EMBEDDING_MODEL" ]] && echo 1 || echo "${HF_HUB_OFFLINE:-0}")" \
+  if port_in_use "$gateway_port"; then
+    die "port $gateway_port is taken: set GATEWAY_PORT"
+  fi
+  (
+    export RAG_HOST=127.0.0.1 RAG_PORT="$gateway_port"
+    export RAG_DEFAULT_UPSTREAM="$(upstream_url)" RAG_DEFAULT_MAX_MODEL_LEN="$max_model_len"
+    export RAG_INDEX_DIR="$INDEX_DIR" RAG_EMBEDDING_MODEL="$EMBEDDING_MODEL"
+    export RAG_EMBEDDING_BACKEND="${EMBEDDING_BACKEND:-onnx}" RAG_API_KEYS="${RAG_API_KEYS:-}"
+    # A model folder needs no hub; a hub id (users with internet) must be allowed to download.
+    if [[ -d "$EMBEDDING_MODEL" ]]; then
+      export HF_HUB_OFFLINE=1
+    fi
+    # With the served model's own tokenizer the gateway counts prompt tokens exactly instead of estimating.
+    if [[ -z "${RAG_TOKENIZERS:-}" && -z "${VLLM_BASE_URL:-}" && -d "$vllm_model" ]]; then
+      export RAG_TOKENIZERS="{\"$served_name\": \"$vllm_model\"}"
+    fi
     launch gateway "$venv/bin/rag-gateway"
+  )
+  started_here+=(gateway)
 }
 
 wait_gateway() {
@@ -119,17 +152,29 @@ wait_gateway() {
     "${GATEWAY_START_TIMEOUT:-300}" "$(pid_of gateway)" "$state/gateway.log"
 }
 
+# On a failed start, stop only what this call started, never a stack that was already running.
+undo_start() {
+  local name
+  echo "stack: start failed; logs in $state" >&2
+  for name in "${started_here[@]}"; do
+    stop "$name"
+  done
+}
+
 print_usage_hint() {
-  local base="http://127.0.0.1:$gateway_port/v1" key="${RAG_API_KEYS%%,*}"
+  local base="http://127.0.0.1:$gateway_port/v1" keys="${RAG_API_KEYS:-}"
+  local key="${keys%%,*}"
   local auth="" sdk_key="${key:-unused}"
-  [[ -n "$key" ]] && auth=" -H 'Authorization: Bearer $key'"
+  if [[ -n "$key" ]]; then
+    auth=" -H 'Authorization: Bearer $key'"
+  fi
   cat <<EOF
 
 Local stack is up (state: $state)
   gateway  $base   (upstream: $(upstream_url), model: $served_name)
 
   curl -N $base/chat/completions -H 'Content-Type: application/json'$auth \\
-    -d '{"model": "$served_name", "stream": true, "messages": [{"role": "user", "content": "What were Apple net sales in fiscal 2024?"}]}'
+    -d '{"model": "$served_name", "stream": true, "max_tokens": 200, "messages": [{"role": "user", "content": "What were Apple net sales in fiscal 2024?"}]}'
 
   python - <<'PY'
 from openai import OpenAI
@@ -137,9 +182,11 @@ client = OpenAI(base_url="$base", api_key="$sdk_key")
 reply = client.chat.completions.create(
     model="$served_name",
     messages=[{"role": "user", "content": "What risks does Microsoft describe about AI?"}],
+    max_tokens=200,
 )
 print(reply.choices[0].message.content)
-print(reply.model_extra.get("sources"))
+for source in reply.model_extra["sources"]:
+    print(source["index"], source["ticker"], source["fiscal_year"], source["item"], source["score"])
 PY
 
   make logs GATEWAY_PORT=$gateway_port    make status GATEWAY_PORT=$gateway_port    make down GATEWAY_PORT=$gateway_port
@@ -147,29 +194,28 @@ EOF
 }
 
 cmd_up() {
-  mkdir -p "$state"
+  trap undo_start EXIT
+  save_settings
   # Both start at once: the gateway loads its index and embedder while vLLM loads the model.
   start_vllm
   start_gateway
-  if ! wait_vllm || ! wait_gateway; then
-    echo "stack: start failed; logs in $state" >&2
-    cmd_down
-    exit 1
-  fi
+  wait_vllm
+  wait_gateway
+  trap - EXIT
   print_usage_hint
 }
 
 cmd_down() {
   stop gateway
   stop vllm
+  rm -f "$saved"
 }
 
 cmd_status() {
-  local name pid
+  local name
   for name in vllm gateway; do
     if is_running "$name"; then
-      pid="$(pid_of "$name")"
-      echo "$name: running (pid $pid)"
+      echo "$name: running (pid $(pid_of "$name"))"
     else
       echo "$name: not running"
     fi
@@ -180,16 +226,18 @@ cmd_status() {
     echo "upstream $(upstream_url): unreachable"
   fi
   if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$gateway_port/ready" 2>/dev/null; then
-    echo "gateway http://127.0.0.1:$gateway_port: healthy"
+    echo "gateway http://127.0.0.1:$gateway_port/v1: ready"
   else
-    echo "gateway http://127.0.0.1:$gateway_port: unreachable"
+    echo "gateway http://127.0.0.1:$gateway_port/v1: not ready"
   fi
 }
 
 cmd_logs() {
-  local files=()
+  local files=() name
   for name in vllm gateway; do
-    [[ -f "$state/$name.log" ]] && files+=("$state/$name.log")
+    if [[ -f "$state/$name.log" ]]; then
+      files+=("$state/$name.log")
+    fi
   done
   ((${#files[@]})) || die "no logs in $state"
   if [[ "${FOLLOW:-0}" == "1" ]]; then
@@ -203,7 +251,10 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   logs) cmd_logs ;;
-  start-vllm) start_vllm && wait_vllm ;;
+  start-vllm)
+    start_vllm
+    wait_vllm
+    ;;
   stop-vllm) stop vllm ;;
   *) die "usage: stack.sh up|down|status|logs|start-vllm|stop-vllm" ;;
 esac
