@@ -103,8 +103,11 @@ class StreamingCompletion(_Completion):
         headers = [*_SSE_HEADERS, (b"x-request-id", g.request_id.encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         encoder = ChunkEncoder(g.request_id, int(time.time()), g.model, g.include_usage)
-        first_at = asyncio.get_running_loop().time() + g.ttft_s
-        await _sleep_until(first_at)
+        loop = asyncio.get_running_loop()
+        await _sleep_until(loop.time() + g.ttft_s)
+        # later tokens keep the ITL rate from when the first one actually left, so a late first token
+        # does not make the rest arrive in a burst
+        first_at = loop.time()
         for index in range(g.n_tokens):
             if self._drop_now():
                 return  # returning mid-body makes uvicorn close the connection
