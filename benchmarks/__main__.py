@@ -5,6 +5,7 @@ import logging
 import sys
 
 from benchmarks import short
+from benchmarks.breakdown import command as breakdown_command
 from benchmarks.embedding import command as embedding_command
 from benchmarks.loadgen import command as load_command
 from benchmarks.overhead import command as overhead_command
@@ -19,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     overhead_command.add_parser(subparsers)
     embedding_command.add_parser(subparsers)
     short.add_parser(subparsers)
+    breakdown_command.add_parser(subparsers)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(name)s: %(message)s"

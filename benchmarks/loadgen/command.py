@@ -46,6 +46,12 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         "--out", type=Path, default=None, help="results folder (default results/<date>_<machine>)"
     )
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument(
+        "--client-mode",
+        choices=["parsed", "lines"],
+        default="parsed",
+        help="parsed: SDK chunk objects; lines: SDK raw stream + json.loads (4x less client CPU)",
+    )
 
 
 def add_parser(subparsers: Any) -> None:
@@ -82,7 +88,11 @@ async def sweep(args: argparse.Namespace, base_url: str) -> list[RunSummary]:
     client = make_client(base_url, args.api_key)
     model = args.model or (await client.models.list()).data[0].id
     spec = RequestSpec(
-        model=model, max_tokens=args.max_tokens, rag=args.rag, check_sequence=args.check_sequence
+        model=model,
+        max_tokens=args.max_tokens,
+        rag=args.rag,
+        check_sequence=args.check_sequence,
+        client_mode=args.client_mode,
     )
     total = max(requests_for(c, args.requests_per_worker, args.min_requests) for c in args.concurrency)
     prompts = load_prompts(args.prompts, total, args.seed)

@@ -1,8 +1,10 @@
 """One streamed chat request and what it measured."""
 
+import json
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import httpx2
@@ -10,15 +12,23 @@ import openai
 from openai import AsyncOpenAI
 from synthetic_upstream.tokens import check_token_sequence
 
+ClientMode = Literal["parsed", "lines"]
+
 
 @dataclass(frozen=True, slots=True)
 class RequestSpec:
-    """What every request of a run sends."""
+    """What every request of a run sends, and how the client reads the stream.
+
+    ``parsed`` builds the SDK's ``ChatCompletionChunk`` objects (what applications do); ``lines`` reads the
+    SDK's raw streaming response and ``json.loads`` each event, about 4x less client CPU per chunk, so the
+    client stays out of the way when it shares two cores with the servers it measures.
+    """
 
     model: str
     max_tokens: int = 64
     rag: bool | None = None
     check_sequence: bool = False
+    client_mode: ClientMode = "parsed"
     extra_body: dict[str, Any] = field(default_factory=dict)
 
     def body_extras(self) -> dict[str, Any] | None:
@@ -53,6 +63,56 @@ class RequestResult:
         return self.error is None and self.sequence_ok is not False
 
 
+class StreamError(Exception):
+    """An ``{"error": ...}`` event inside an otherwise successful stream."""
+
+
+@dataclass(slots=True)
+class _Delta:
+    content: str | None
+    completion_tokens: int | None
+
+
+async def _parsed_deltas(client: AsyncOpenAI, spec: RequestSpec, prompt: str) -> AsyncIterator[_Delta]:
+    stream = await client.chat.completions.create(
+        model=spec.model,
+        messages=[{"role": "user", "content": prompt}],
+        max_tokens=spec.max_tokens,
+        stream=True,
+        stream_options={"include_usage": True},
+        extra_body=spec.body_extras(),
+    )
+    async for chunk in stream:
+        content = chunk.choices[0].delta.content if chunk.choices else None
+        yield _Delta(content, chunk.usage.completion_tokens if chunk.usage is not None else None)
+
+
+async def _line_deltas(client: AsyncOpenAI, spec: RequestSpec, prompt: str) -> AsyncIterator[_Delta]:
+    async with client.chat.completions.with_streaming_response.create(
+        model=spec.model,
+        messages=[{"role": "user", "content": prompt}],
+        max_tokens=spec.max_tokens,
+        stream=True,
+        stream_options={"include_usage": True},
+        extra_body=spec.body_extras(),
+    ) as response:
+        async for line in response.iter_lines():
+            if not line.startswith("data:"):
+                continue
+            payload = line[5:].strip()
+            if payload == "[DONE]":
+                return
+            event = json.loads(payload)
+            if "error" in event:
+                raise StreamError(str(event["error"].get("code") or "error"))
+            choices = event.get("choices")
+            usage = event.get("usage")
+            yield _Delta(
+                choices[0].get("delta", {}).get("content") if choices else None,
+                usage.get("completion_tokens") if usage else None,
+            )
+
+
 async def measure_request(client: AsyncOpenAI, spec: RequestSpec, prompt: str) -> RequestResult:
     """Stream one chat completion and time it."""
     started = time.perf_counter()
@@ -60,32 +120,22 @@ async def measure_request(client: AsyncOpenAI, spec: RequestSpec, prompt: str) -
     chunks = 0
     usage_tokens: int | None = None
     parts: list[str] = []
+    deltas = _line_deltas if spec.client_mode == "lines" else _parsed_deltas
     try:
-        stream = await client.chat.completions.create(
-            model=spec.model,
-            messages=[{"role": "user", "content": prompt}],
-            max_tokens=spec.max_tokens,
-            stream=True,
-            stream_options={"include_usage": True},
-            extra_body=spec.body_extras(),
-        )
-        async for chunk in stream:
-            if chunk.usage is not None:
-                usage_tokens = chunk.usage.completion_tokens
-            if chunk.choices and chunk.choices[0].delta.content:
+        async for delta in deltas(client, spec, prompt):
+            if delta.completion_tokens is not None:
+                usage_tokens = delta.completion_tokens
+            if delta.content:
                 last = time.perf_counter()
                 if first is None:
                     first = last
                 chunks += 1
                 if spec.check_sequence:
-                    parts.append(chunk.choices[0].delta.content)
-    except (openai.APIError, httpx.HTTPError, httpx2.HTTPError) as exc:
+                    parts.append(delta.content)
+    except (openai.APIError, httpx.HTTPError, httpx2.HTTPError, StreamError, ValueError) as exc:
         status = getattr(exc, "status_code", None)
-        return RequestResult(
-            started,
-            time.perf_counter() - started,
-            error=f"{type(exc).__name__}{f' {status}' if status else ''}",
-        )
+        detail = f" {status}" if status else f" {exc}" if isinstance(exc, StreamError) else ""
+        return RequestResult(started, time.perf_counter() - started, error=f"{type(exc).__name__}{detail}")
     latency = time.perf_counter() - started
     tokens = usage_tokens if usage_tokens is not None else chunks
     result = RequestResult(started, latency, output_tokens=tokens)

@@ -17,7 +17,7 @@ from benchmarks.loadgen.prompts import load_prompts
 from benchmarks.loadgen.report import plot_sweeps, write_json
 from benchmarks.loadgen.request import RequestSpec
 from benchmarks.loadgen.runner import make_client, requests_for
-from benchmarks.overhead.compare import Arm, Options, measure_arms, meets_targets, ratios
+from benchmarks.overhead.compare import Arm, Options, cpu_costs, measure_arms, meets_targets, ratios
 from benchmarks.overhead.processes import ServerProcess
 from benchmarks.overhead.report import overhead_markdown
 from benchmarks.overhead.stack import BENCH_API_KEY, REPO_ROOT, StackConfig, running_stack
@@ -56,7 +56,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--gateway-api-key", default=os.environ.get("RAG_BENCH_API_KEY", BENCH_API_KEY))
     parser.add_argument("--label", default="overhead")
     add_common_arguments(parser)
-    parser.set_defaults(handler=main, concurrency=[64], requests_per_worker=3, min_requests=32)
+    parser.set_defaults(
+        handler=main, concurrency=[64], requests_per_worker=3, min_requests=32, client_mode="lines"
+    )
 
 
 @contextlib.contextmanager
@@ -85,10 +87,16 @@ def _arms(args: argparse.Namespace, model: str, upstream_url: str, gateway_url: 
     arms = []
     for name in names:
         if name == "direct":
-            spec = RequestSpec(model, args.max_tokens, check_sequence=synthetic)
+            spec = RequestSpec(model, args.max_tokens, check_sequence=synthetic, client_mode=args.client_mode)
             arms.append(Arm(name, make_client(upstream_url, args.upstream_api_key), spec))
         else:
-            spec = RequestSpec(model, args.max_tokens, rag=name == "gateway", check_sequence=synthetic)
+            spec = RequestSpec(
+                model,
+                args.max_tokens,
+                rag=name == "gateway",
+                check_sequence=synthetic,
+                client_mode=args.client_mode,
+            )
             arms.append(Arm(name, make_client(gateway_url, args.gateway_api_key), spec))
     return arms
 
@@ -157,7 +165,7 @@ def main(args: argparse.Namespace) -> Path:
             str(level): {
                 "pooled": arm.runs[level].summary().to_dict(),
                 "rounds": [s.to_dict() for s in arm.rounds[level]],
-                "server_cpu_util": arm.server_cpu.get(level, {}),
+                "cpu": cpu_costs(arm, level),
                 "gateway_breakdown": arm.gateway_breakdown.get(level, []),
             }
             for level in levels

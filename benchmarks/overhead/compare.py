@@ -26,7 +26,7 @@ class Arm:
     spec: RequestSpec
     runs: dict[int, Run] = field(default_factory=dict)
     rounds: dict[int, list[RunSummary]] = field(default_factory=dict)
-    server_cpu: dict[int, dict[str, float]] = field(default_factory=dict)
+    server_cpu_s: dict[int, dict[str, float]] = field(default_factory=dict)
     gateway_breakdown: dict[int, list[dict[str, float | None]]] = field(default_factory=dict)
 
 
@@ -67,22 +67,29 @@ async def measure_arms(
                     options.show_progress,
                     ramps[arm.name],
                 )
-                used = {s.name: (s.cpu_seconds() - before[s.name]) / run.wall_s for s in servers}
+                used = {s.name: s.cpu_seconds() - before[s.name] for s in servers}
                 _pool(arm, level, run, used)
                 if options.gateway_root:
                     split = breakdown(metrics_before, scrape(options.gateway_root))
                     arm.gateway_breakdown.setdefault(level, []).append(split)
 
 
-def _pool(arm: Arm, level: int, run: Run, cpu_util: dict[str, float]) -> None:
+def _pool(arm: Arm, level: int, run: Run, cpu_s: dict[str, float]) -> None:
     arm.rounds.setdefault(level, []).append(run.summary())
-    pooled = arm.runs.setdefault(level, Run(level))
-    previous_wall = pooled.wall_s
-    pooled.extend(run)
-    # CPU utilisation per server, weighted by wall time across rounds
-    totals = arm.server_cpu.setdefault(level, {})
-    for name, util in cpu_util.items():
-        totals[name] = (totals.get(name, 0.0) * previous_wall + util * run.wall_s) / pooled.wall_s
+    arm.runs.setdefault(level, Run(level)).extend(run)
+    totals = arm.server_cpu_s.setdefault(level, {})
+    for name, seconds in cpu_s.items():
+        totals[name] = totals.get(name, 0.0) + seconds
+
+
+def cpu_costs(arm: Arm, level: int) -> dict[str, dict[str, float]]:
+    """Per process (client included): share of a core while measuring, and CPU ms per completed request."""
+    run = arm.runs[level]
+    completed = max(run.summary().completed, 1)
+    costs = {"client": {"util": run.cpu_s / run.wall_s, "ms_per_request": 1000 * run.cpu_s / completed}}
+    for name, seconds in arm.server_cpu_s.get(level, {}).items():
+        costs[name] = {"util": seconds / run.wall_s, "ms_per_request": 1000 * seconds / completed}
+    return costs
 
 
 def ratios(direct: RunSummary, other: RunSummary) -> dict[str, float | None]:

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from benchmarks.overhead.compare import TARGETS, Arm, meets_targets, ratios
+from benchmarks.overhead.compare import TARGETS, Arm, cpu_costs, meets_targets, ratios
 
 
 def _ms(value: float | None) -> str:
@@ -13,23 +13,31 @@ def _num(value: float | None, fmt: str = ".3f") -> str:
     return "-" if value is None else format(value, fmt)
 
 
+def _pct(costs: dict[str, dict[str, float]], name: str) -> str:
+    return f"{100 * costs[name]['util']:.0f}%" if name in costs else "-"
+
+
+def _per_req(costs: dict[str, dict[str, float]], name: str) -> str:
+    return f"{costs[name]['ms_per_request']:.1f}" if name in costs else "-"
+
+
 def overhead_markdown(arms: Sequence[Arm], levels: Sequence[int]) -> str:
     """Per-arm figures and ratios to ``arms[0]`` (the direct arm)."""
     lines = [
         "| conc | arm | req/s (steady) | TTFT p50 / p95 / p99 (ms) | TPOT p50 (ms) | E2E p50 (s) "
-        "| ok / failed | CPU: client / upstream / gateway |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| ok / failed | CPU % of a core: client / upstream / gateway | CPU ms per request: same |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for level in levels:
         for arm in arms:
             s = arm.runs[level].summary()
-            cpu = arm.server_cpu.get(level, {})
+            cpu = cpu_costs(arm, level)
+            util = " / ".join(_pct(cpu, n) for n in ("client", "synthetic_upstream", "gateway"))
+            per_request = " / ".join(_per_req(cpu, n) for n in ("client", "synthetic_upstream", "gateway"))
             lines.append(
                 f"| {level} | {arm.name} | {s.requests_per_s:.2f} ({_num(s.steady_requests_per_s, '.2f')}) "
                 f"| {_ms(s.ttft_s.p50)} / {_ms(s.ttft_s.p95)} / {_ms(s.ttft_s.p99)} | {_ms(s.tpot_s.p50)} "
-                f"| {_num(s.latency_s.p50, '.2f')} | {s.completed} / {s.failed} "
-                f"| {100 * s.client_cpu_util:.0f}% / {100 * cpu.get('synthetic_upstream', 0):.0f}% "
-                f"/ {100 * cpu.get('gateway', 0):.0f}% |"
+                f"| {_num(s.latency_s.p50, '.2f')} | {s.completed} / {s.failed} | {util} | {per_request} |"
             )
     lines += [
         "",
