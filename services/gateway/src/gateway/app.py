@@ -105,8 +105,8 @@ def build_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        emb = embedder or await asyncio.to_thread(load_embedder, settings)
-        idx = index or await asyncio.to_thread(load_index, settings, emb)
+        emb = embedder if embedder is not None else await asyncio.to_thread(load_embedder, settings)
+        idx = index if index is not None else await asyncio.to_thread(load_index, settings, emb)
         state = init_state(settings, metrics, emb, idx, lambda_client)
         app.state.gateway = state
         watcher = None

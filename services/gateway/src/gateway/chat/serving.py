@@ -113,9 +113,9 @@ class ChatService:
             hits = retrieved.hits
             prepared.index_version = retrieved.index_version
             prepared.timings.update(embed=retrieved.embed_seconds, search=retrieved.search_seconds)
-        counter = self._counters.cached(request.model) or await asyncio.to_thread(
-            self._counters.for_model, request.model
-        )
+        counter = self._counters.cached(request.model)
+        if counter is None:
+            counter = await asyncio.to_thread(self._counters.for_model, request.model)
         plan = await asyncio.to_thread(
             build_prompt,
             payload["messages"],

@@ -127,6 +127,9 @@ class ChatStream:
                 "The upstream model server failed in the middle of the stream.",
                 code="upstream_stream_interrupted",
             )
+        except Exception:  # never a stream that just stops: a bug here still ends in an error frame
+            logger.exception("stream relay failed")
+            failure = GatewayError(500, "Internal error while streaming.")
         yield error_frame(failure)
         yield DONE
 

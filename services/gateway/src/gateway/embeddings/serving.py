@@ -67,4 +67,5 @@ def _encode(vector: np.ndarray, encoding: str) -> list[float] | str:
     floats = np.asarray(vector, dtype=np.float32)
     if encoding == "base64":
         return base64.b64encode(floats.tobytes()).decode()
-    return floats.tolist()
+    values: list[float] = floats.tolist()
+    return values
