@@ -10,7 +10,7 @@ def shape_problems(body: Any) -> list[str]:
     if not isinstance(body, dict) or set(body) != {"error"} or not isinstance(body["error"], dict):
         return [f"not {{'error': {{...}}}}: {str(body)[:200]}"]
     error = body["error"]
-    problems = [f"missing key {key!r}" for key in ("message", "type", "param", "code") if key not in error]
+    problems = [] if set(error) == {"message", "type", "param", "code"} else [f"keys are {sorted(error)}"]
     if not isinstance(error.get("message"), str) or not error.get("message"):
         problems.append("message is not a non-empty string")
     if not isinstance(error.get("type"), str) or not error.get("type"):
@@ -19,7 +19,7 @@ def shape_problems(body: Any) -> list[str]:
         problems.append("param is neither null nor a string")
     if error.get("code") is not None and not isinstance(error["code"], str | int):
         problems.append("code is neither null, a string nor an int")
-    if "Traceback" in str(error.get("message")):
+    if "Traceback" in str(error.get("message")) or 'File "' in str(error.get("message")):
         problems.append("message carries a traceback")
     return problems
 
