@@ -70,13 +70,15 @@ def evaluate(index: SearchIndex, rows: list[dict[str, str]], *, use_filter: bool
 
 
 def findable(index: SearchIndex, rows: list[dict[str, str]], threshold: float) -> float:
-    """Upper bound: share of contexts that some chunk of the index contains."""
-    chunk_grams = [trigrams(t) for t in index.store.texts]
+    """Upper bound: share of contexts that some chunk of the question's company contains."""
+    by_ticker: dict[str, list[set[tuple[str, ...]]]] = {}
+    for text, meta in zip(index.store.texts, index.store.metadata, strict=True):
+        by_ticker.setdefault(meta.ticker, []).append(trigrams(text))
     hit = 0
     for row in rows:
         grams = trigrams(row["context"])
         need = threshold * max(len(grams), 1)
-        hit += any(len(grams & g) > need for g in chunk_grams)
+        hit += any(len(grams & g) > need for g in by_ticker.get(row["ticker"], []))
     return round(hit / len(rows), 4)
 
 

@@ -29,14 +29,35 @@ def corpus_docs(corpus_dir: Path) -> list[SourceDocument]:
     return read_corpus(corpus_dir)
 
 
+class ParsedCorpus:
+    """Parses filings on first request (in parallel) and remembers them for the session."""
+
+    def __init__(self, docs: list[SourceDocument]) -> None:
+        self._docs = {d.doc_id: d for d in docs}
+        self._parsed: dict[str, tuple[SourceDocument, ParsedDocument]] = {}
+
+    def get(self, names: tuple[str, ...] | list[str]) -> dict[str, tuple[SourceDocument, ParsedDocument]]:
+        missing = [self._docs[n] for n in names if n not in self._parsed]
+        for doc, result, error in parse_documents(missing):
+            assert result is not None, error
+            self._parsed[doc.doc_id] = (doc, result)
+        return {n: self._parsed[n] for n in names}
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._docs)
+
+
 @pytest.fixture(scope="session")
-def parsed_corpus(corpus_docs: list[SourceDocument]) -> dict[str, tuple[SourceDocument, ParsedDocument]]:
+def parsed_cache(corpus_docs: list[SourceDocument]) -> ParsedCorpus:
+    """On-demand parsing of corpus filings, shared by the whole session."""
+    return ParsedCorpus(corpus_docs)
+
+
+@pytest.fixture(scope="session")
+def parsed_corpus(parsed_cache: ParsedCorpus) -> dict[str, tuple[SourceDocument, ParsedDocument]]:
     """Every filing parsed once per session (in parallel worker processes)."""
-    parsed: dict[str, tuple[SourceDocument, ParsedDocument]] = {}
-    for doc, result, error in parse_documents(corpus_docs):
-        assert result is not None, error
-        parsed[doc.doc_id] = (doc, result)
-    return parsed
+    return parsed_cache.get(parsed_cache.names)
 
 
 @pytest.fixture(scope="session")
@@ -98,19 +119,15 @@ def write_slice_corpus(
 
 
 @pytest.fixture(scope="session")
-def slice_corpus(
-    tmp_path_factory: pytest.TempPathFactory, parsed_corpus: dict[str, tuple[SourceDocument, ParsedDocument]]
-) -> Path:
+def slice_corpus(tmp_path_factory: pytest.TempPathFactory, parsed_cache: ParsedCorpus) -> Path:
     """Two real filing slices (AAPL, TSLA) as a small corpus."""
-    return write_slice_corpus(tmp_path_factory.mktemp("slices"), parsed_corpus, SUBSET[:2])
+    return write_slice_corpus(tmp_path_factory.mktemp("slices"), parsed_cache.get(SUBSET), SUBSET[:2])
 
 
 @pytest.fixture(scope="session")
-def extra_corpus(
-    tmp_path_factory: pytest.TempPathFactory, parsed_corpus: dict[str, tuple[SourceDocument, ParsedDocument]]
-) -> Path:
+def extra_corpus(tmp_path_factory: pytest.TempPathFactory, parsed_cache: ParsedCorpus) -> Path:
     """The two slices plus a third filing (for incremental add)."""
-    return write_slice_corpus(tmp_path_factory.mktemp("slices3"), parsed_corpus, SUBSET)
+    return write_slice_corpus(tmp_path_factory.mktemp("slices3"), parsed_cache.get(SUBSET), SUBSET)
 
 
 @pytest.fixture(scope="session")

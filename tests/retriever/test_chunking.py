@@ -11,11 +11,10 @@ DOCS = ("AAPL_FY2024_10K", "MSFT_FY2023_10K", "NVDA_FY2023_10K")
 
 
 @pytest.fixture(scope="module")
-def chunked(parsed_corpus, embedder):
+def chunked(parsed_cache, embedder):
     params = ChunkerParams(chunk_tokens=200, overlap_tokens=48)
-    return {
-        name: (parsed_corpus[name], chunk_document(*parsed_corpus[name], embedder, params)) for name in DOCS
-    }
+    parsed = parsed_cache.get(DOCS)
+    return {name: (parsed[name], chunk_document(*parsed[name], embedder, params)) for name in DOCS}
 
 
 @pytest.mark.parametrize("name", DOCS)
