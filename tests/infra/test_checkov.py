@@ -46,7 +46,6 @@ def report() -> dict:
             "terraform",
             "--output",
             "json",
-            "--quiet",
             "--compact",
             "--skip-download",
         ],

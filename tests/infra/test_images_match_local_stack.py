@@ -47,7 +47,7 @@ def test_console_scripts_exist_and_are_used():
 
 def test_index_commands_match_ensure_index():
     ensure = _read(SCRIPTS / "ensure_index.sh")
-    sync = _read(DOCKER / "index_s3.py")
+    sync = re.sub(r"\s+", " ", _read(DOCKER / "index_s3.py")).replace("[ ", "[")
     for command in ('"rag-index", "build", "--corpus"', '"rag-index", "fetch", "--tickers"'):
         assert command in sync
     assert 'rag-index" build --corpus' in ensure and 'rag-index" fetch --tickers' in ensure
