@@ -77,10 +77,22 @@ class ChatStream:
         self._forward_usage = forward_usage
         self._deadline = deadline
         self._on_usage = on_usage
+        self._done = False
 
     async def aclose(self) -> None:
         """Close the upstream response (also aborts the request upstream if still running)."""
+        if self._done:
+            await self._finish_body()
         await self._opened.aclose()
+
+    async def _finish_body(self) -> None:
+        # Reading the (empty) rest after [DONE] returns the connection to the pool instead of closing it.
+        try:
+            async with asyncio.timeout(1.0):
+                async for _ in self._opened.lines:
+                    pass
+        except (TimeoutError, httpx2.HTTPError):
+            logger.debug("upstream body not finished after [DONE]; the connection will be dropped")
 
     def _relay(self, data: str) -> bytes | None:
         usage = usage_block(data)
@@ -104,6 +116,7 @@ class ChatStream:
                         continue
                     data = line[6:] if line.startswith("data: ") else line[5:]
                     if data == "[DONE]":
+                        self._done = True
                         yield DONE
                         return
                     if is_error_payload(data):

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import httpx2
 import openai
-from openai._response import AsyncAPIResponse
 from tenacity import RetryCallState
 
 from gateway.errors import GatewayError
@@ -37,14 +37,14 @@ T = TypeVar("T")
 class OpenedStream:
     """An upstream SSE stream whose first data event has already arrived."""
 
-    response: AsyncAPIResponse[Any]
+    response: httpx2.Response
     lines: AsyncIterator[str]
     first: str
     ttft: float
 
     async def aclose(self) -> None:
-        """Close the HTTP response; vLLM sees the disconnect and aborts the request."""
-        await self.response.close()
+        """Close the HTTP response; if unfinished, the connection is dropped and vLLM aborts the request."""
+        await self.response.aclose()
 
 
 async def next_data(lines: AsyncIterator[str]) -> str | None:
@@ -55,12 +55,7 @@ async def next_data(lines: AsyncIterator[str]) -> str | None:
     return None
 
 
-def _split(payload: dict[str, Any]) -> tuple[str, list[Any], dict[str, Any]]:
-    rest = dict(payload)
-    model = rest.pop("model")
-    messages = rest.pop("messages")
-    rest.pop("stream", None)
-    return model, messages, rest
+CHAT_PATH = "/chat/completions"
 
 
 class UpstreamCaller:
@@ -73,15 +68,14 @@ class UpstreamCaller:
 
     async def complete(self, upstream: Upstream, payload: dict[str, Any]) -> tuple[dict[str, Any], float]:
         """Non-streaming completion: the upstream's JSON body and the upstream time in seconds."""
-        model, messages, rest = _split(payload)
+        model = payload["model"]
         started = time.perf_counter()
 
         async def once() -> dict[str, Any]:
-            raw = await upstream.client.chat.completions.with_raw_response.create(
-                model=model, messages=messages, extra_body=rest
-            )
+            # The low-level post sends the validated payload as is (create() would re-transform it).
+            response = await upstream.client.post(CHAT_PATH, cast_to=httpx2.Response, body=payload)
             try:
-                body = json.loads(raw.http_response.content)
+                body = json.loads(response.content)
             except ValueError as exc:
                 raise GatewayError(502, "The upstream model server sent an invalid response.") from exc
             if not isinstance(body, dict):
@@ -95,21 +89,20 @@ class UpstreamCaller:
 
     async def open_stream(self, upstream: Upstream, payload: dict[str, Any]) -> OpenedStream:
         """Open a stream and wait for its first event; retried until then, 504 past the TTFT timeout."""
-        model, messages, rest = _split(payload)
+        model = payload["model"]
         started = time.perf_counter()
 
         async def once() -> OpenedStream:
-            manager = upstream.client.chat.completions.with_streaming_response.create(
-                model=model, messages=messages, stream=True, extra_body=rest
+            response = await upstream.client.post(
+                CHAT_PATH, cast_to=httpx2.Response, body=payload, stream=True
             )
-            response = await manager.__aenter__()
             try:
-                lines = response.iter_lines().__aiter__()
+                lines = response.aiter_lines().__aiter__()
                 first = await next_data(lines)
                 if first is None:
                     raise EmptyUpstreamStream()
             except BaseException:
-                await response.close()
+                await response.aclose()
                 raise
             return OpenedStream(response, lines, first, time.perf_counter() - started)
 
