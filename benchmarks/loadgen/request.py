@@ -101,7 +101,8 @@ async def _line_deltas(client: AsyncOpenAI, spec: RequestSpec, prompt: str) -> A
                 continue
             payload = line[5:].strip()
             if payload == "[DONE]":
-                return
+                # read on to the end of the body so the connection goes back to the pool
+                continue
             event = json.loads(payload)
             if "error" in event:
                 raise StreamError(str(event["error"].get("code") or "error"))

@@ -5,6 +5,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from benchmarks.overhead.stack import BENCH_API_KEY, REPO_ROOT, StackConfig, run
 
 logger = logging.getLogger(__name__)
 
-ARM_NAMES = ("direct", "gateway", "gateway_norag")
+ARM_NAMES = ("direct", "gateway", "gateway_norag", "gateway_variant")
 
 
 def _env_pair(text: str) -> tuple[str, str]:
@@ -39,6 +40,11 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser("overhead", help="gateway overhead vs direct upstream (alternating)")
     parser.add_argument("--arms", default="direct,gateway", help=f"comma list of {', '.join(ARM_NAMES)}")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per level (ABBA order)")
+    parser.add_argument(
+        "--variant",
+        default=None,
+        help="also start a patched gateway (see overhead/variants.py), measured as arm gateway_variant",
+    )
     parser.add_argument("--ttft-ms", type=float, default=200.0)
     parser.add_argument("--itl-ms", type=float, default=20.0)
     parser.add_argument("--model", default=None, help="default: first model of the upstream's /v1/models")
@@ -61,10 +67,20 @@ def add_parser(subparsers: Any) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Targets:
+    """Where each arm sends its load, and the processes whose CPU is sampled."""
+
+    upstream_url: str
+    gateway_url: str
+    variant_url: str | None
+    servers: list[ServerProcess]
+
+
 @contextlib.contextmanager
-def _servers(args: argparse.Namespace, log_dir: Path) -> Iterator[tuple[str, str, list[ServerProcess]]]:
+def _servers(args: argparse.Namespace, log_dir: Path) -> Iterator[Targets]:
     if args.upstream_url and args.gateway_url:
-        yield args.upstream_url, args.gateway_url, []
+        yield Targets(args.upstream_url, args.gateway_url, None, [])
         return
     config = StackConfig(
         ttft_ms=args.ttft_ms,
@@ -74,53 +90,53 @@ def _servers(args: argparse.Namespace, log_dir: Path) -> Iterator[tuple[str, str
         embedding_model=args.embedding_model,
         embedding_backend=args.embedding_backend,
         gateway_env=dict(args.gateway_env),
+        variant=args.variant,
     )
     with running_stack(config, log_dir, args.upstream_url) as stack:
-        yield stack.upstream_url, stack.gateway_url, stack.servers
+        yield Targets(stack.upstream_url, stack.gateway_url, stack.variant_url, stack.servers)
 
 
-def _arms(args: argparse.Namespace, model: str, upstream_url: str, gateway_url: str) -> list[Arm]:
+def _arms(args: argparse.Namespace, model: str, targets: Targets) -> list[Arm]:
     names = [name.strip() for name in args.arms.split(",") if name.strip()]
     if not names or names[0] != "direct" or any(n not in ARM_NAMES for n in names):
         raise SystemExit(f"overhead: --arms must start with direct and use {', '.join(ARM_NAMES)}")
+    if "gateway_variant" in names and targets.variant_url is None:
+        raise SystemExit("overhead: arm gateway_variant needs --variant")
     synthetic = args.upstream_url is None  # only the synthetic upstream emits the checkable t0 t1 ... tokens
     arms = []
     for name in names:
         if name == "direct":
             spec = RequestSpec(model, args.max_tokens, check_sequence=synthetic, client_mode=args.client_mode)
-            arms.append(Arm(name, make_client(upstream_url, args.upstream_api_key), spec))
-        else:
-            spec = RequestSpec(
-                model,
-                args.max_tokens,
-                rag=name == "gateway",
-                check_sequence=synthetic,
-                client_mode=args.client_mode,
-            )
-            arms.append(Arm(name, make_client(gateway_url, args.gateway_api_key), spec))
+            arms.append(Arm(name, make_client(targets.upstream_url, args.upstream_api_key), spec))
+            continue
+        url = targets.variant_url if name == "gateway_variant" else targets.gateway_url
+        assert url is not None
+        spec = RequestSpec(
+            model,
+            args.max_tokens,
+            rag=name != "gateway_norag",
+            check_sequence=synthetic,
+            client_mode=args.client_mode,
+        )
+        process = "gateway_variant" if name == "gateway_variant" else "gateway"
+        client = make_client(url, args.gateway_api_key)
+        arms.append(Arm(name, client, spec, gateway_root=url.removesuffix("/v1"), gateway_process=process))
     return arms
 
 
-async def _measure(
-    args: argparse.Namespace, upstream_url: str, gateway_url: str, servers: list[ServerProcess]
-) -> list[Arm]:
+async def _measure(args: argparse.Namespace, targets: Targets) -> list[Arm]:
     model = args.model
     if model is None:
-        async with make_client(upstream_url, args.upstream_api_key) as probe:
+        async with make_client(targets.upstream_url, args.upstream_api_key) as probe:
             model = (await probe.models.list()).data[0].id
-    arms = _arms(args, model, upstream_url, gateway_url)
+    arms = _arms(args, model, targets)
     options = Options(
-        args.concurrency,
-        args.rounds,
-        args.requests_per_worker,
-        args.min_requests,
-        not args.no_progress,
-        gateway_root=gateway_url.removesuffix("/v1"),
+        args.concurrency, args.rounds, args.requests_per_worker, args.min_requests, not args.no_progress
     )
     per_run = max(requests_for(c, args.requests_per_worker, args.min_requests) for c in args.concurrency)
     prompts = load_prompts(args.prompts, per_run * args.rounds, args.seed)
     try:
-        await measure_arms(arms, prompts, options, servers)
+        await measure_arms(arms, prompts, options, targets.servers)
     finally:
         for arm in arms:
             await arm.client.close()
@@ -140,10 +156,10 @@ def main(args: argparse.Namespace) -> Path:
     out = args.out or results_dir()
     out.mkdir(parents=True, exist_ok=True)
     log_dir = REPO_ROOT / ".state" / "bench-logs"
-    with _servers(args, log_dir) as (upstream_url, gateway_url, servers):
-        arms = eventloop.run(_measure(args, upstream_url, gateway_url, servers))
-        metrics = _scrape_metrics(gateway_url)
-        rss = {s.name: s.rss_mb() for s in servers}
+    with _servers(args, log_dir) as targets:
+        arms = eventloop.run(_measure(args, targets))
+        metrics = _scrape_metrics(targets.gateway_url)
+        rss = {s.name: s.rss_mb() for s in targets.servers}
     if metrics:
         (out / f"{args.label}_gateway_metrics.txt").write_text(metrics, encoding="utf-8")
     levels = list(args.concurrency)

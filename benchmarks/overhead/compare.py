@@ -24,6 +24,8 @@ class Arm:
     name: str
     client: AsyncOpenAI
     spec: RequestSpec
+    gateway_root: str | None = None
+    gateway_process: str = "gateway"
     runs: dict[int, Run] = field(default_factory=dict)
     rounds: dict[int, list[RunSummary]] = field(default_factory=dict)
     server_cpu_s: dict[int, dict[str, float]] = field(default_factory=dict)
@@ -39,7 +41,6 @@ class Options:
     requests_per_worker: int = 3
     min_requests: int = 32
     show_progress: bool = True
-    gateway_root: str | None = None
 
 
 async def measure_arms(
@@ -55,7 +56,7 @@ async def measure_arms(
             start = (round_index * n) % len(prompts)
             round_prompts = [*prompts[start:], *prompts[:start]]
             for arm in order:
-                metrics_before = scrape(options.gateway_root) if options.gateway_root else {}
+                metrics_before = scrape(arm.gateway_root) if arm.gateway_root else {}
                 before = {s.name: s.cpu_seconds() for s in servers}
                 run = await measure_run(
                     arm.client,
@@ -69,8 +70,8 @@ async def measure_arms(
                 )
                 used = {s.name: s.cpu_seconds() - before[s.name] for s in servers}
                 _pool(arm, level, run, used)
-                if options.gateway_root:
-                    split = breakdown(metrics_before, scrape(options.gateway_root))
+                if arm.gateway_root:
+                    split = breakdown(metrics_before, scrape(arm.gateway_root))
                     arm.gateway_breakdown.setdefault(level, []).append(split)
 
 

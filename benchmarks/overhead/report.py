@@ -25,15 +25,16 @@ def overhead_markdown(arms: Sequence[Arm], levels: Sequence[int]) -> str:
     """Per-arm figures and ratios to ``arms[0]`` (the direct arm)."""
     lines = [
         "| conc | arm | req/s (steady) | TTFT p50 / p95 / p99 (ms) | TPOT p50 (ms) | E2E p50 (s) "
-        "| ok / failed | CPU % of a core: client / upstream / gateway | CPU ms per request: same |",
+        "| ok / failed | CPU % of a core: client / upstream / arm's gateway | CPU ms per request: same |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for level in levels:
         for arm in arms:
             s = arm.runs[level].summary()
             cpu = cpu_costs(arm, level)
-            util = " / ".join(_pct(cpu, n) for n in ("client", "synthetic_upstream", "gateway"))
-            per_request = " / ".join(_per_req(cpu, n) for n in ("client", "synthetic_upstream", "gateway"))
+            names = ("client", "synthetic_upstream", arm.gateway_process)
+            util = " / ".join(_pct(cpu, n) for n in names)
+            per_request = " / ".join(_per_req(cpu, n) for n in names)
             lines.append(
                 f"| {level} | {arm.name} | {s.requests_per_s:.2f} ({_num(s.steady_requests_per_s, '.2f')}) "
                 f"| {_ms(s.ttft_s.p50)} / {_ms(s.ttft_s.p95)} / {_ms(s.ttft_s.p99)} | {_ms(s.tpot_s.p50)} "

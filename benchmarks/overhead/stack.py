@@ -28,6 +28,7 @@ class StackConfig:
     embedding_model: str | None = None
     embedding_backend: str | None = None
     gateway_env: Mapping[str, str] | None = None
+    variant: str | None = None
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Stack:
     upstream_url: str
     gateway_url: str
     servers: list[ServerProcess]
+    variant_url: str | None = None
 
 
 def default_index_dir() -> Path:
@@ -87,14 +89,25 @@ def running_stack(config: StackConfig, log_dir: Path, upstream_url: str | None =
             stack.callback(upstream.stop)
             servers.append(upstream)
             upstream_url = f"http://127.0.0.1:{upstream.port}/v1"
-        gateway_port = free_port()
-        env = gateway_environment(config, gateway_port, upstream_url)
-        gateway = start_server(
-            "gateway", gateway_command(), f"http://127.0.0.1:{gateway_port}/ready", log_dir, env=env
-        )
+        gateway = _start_gateway("gateway", gateway_command(), config, upstream_url, log_dir)
         stack.callback(gateway.stop)
         servers.append(gateway)
-        yield Stack(upstream_url, f"http://127.0.0.1:{gateway_port}/v1", servers)
+        variant_url = None
+        if config.variant:
+            command = [sys.executable, "-m", "benchmarks.overhead.variants", config.variant]
+            variant = _start_gateway("gateway_variant", command, config, upstream_url, log_dir)
+            stack.callback(variant.stop)
+            servers.append(variant)
+            variant_url = f"http://127.0.0.1:{variant.port}/v1"
+        yield Stack(upstream_url, f"http://127.0.0.1:{gateway.port}/v1", servers, variant_url)
+
+
+def _start_gateway(
+    name: str, command: list[str], config: StackConfig, upstream_url: str, log_dir: Path
+) -> ServerProcess:
+    port = free_port()
+    env = {**gateway_environment(config, port, upstream_url), "PYTHONPATH": str(REPO_ROOT)}
+    return start_server(name, command, f"http://127.0.0.1:{port}/ready", log_dir, env=env, port=port)
 
 
 def _start_synthetic(config: StackConfig, log_dir: Path) -> ServerProcess:
