@@ -1,4 +1,4 @@
-"""Relay of an upstream chat stream: a sources chunk first, upstream frames forwarded without re-encoding."""
+"""Relay of an upstream chat stream: a sources chunk first, then the upstream's bytes as received."""
 
 from __future__ import annotations
 
@@ -13,33 +13,33 @@ import openai
 from pydantic_core import to_json
 
 from gateway.errors import GatewayError, from_upstream_body
+from gateway.http.sse_frames import event_data, last_boundary, split_events
 from gateway.upstream.caller import OpenedStream
 
 logger = logging.getLogger(__name__)
 
 DONE = b"data: [DONE]\n\n"
+# Cheap pre-checks on a block of complete events; only blocks containing one of these are parsed.
+_MARKERS = (b"[DONE]", b'"error"', b'"object":"error"', b'"object": "error"', b'"usage":{', b'"usage": {')
 
 
-def frame(data: str) -> bytes:
+def frame(data: bytes) -> bytes:
     """One SSE event from an already-encoded JSON payload."""
-    return b"data: " + data.encode() + b"\n\n"
+    return b"data: " + data + b"\n\n"
 
 
 def error_frame(error: GatewayError) -> bytes:
     """`data: {"error": {...}}` for failures after the first byte."""
-    return b"data: " + to_json(error.body()) + b"\n\n"
+    return frame(to_json(error.body()))
 
 
-def is_error_payload(data: str) -> bool:
+def is_error_payload(data: bytes) -> bool:
     """vLLM reports in-stream errors as {"error": ...} (new) or {"object": "error", ...} (old)."""
-    return (
-        data.startswith('{"error"')
-        or data.startswith('{"object":"error"')
-        or data.startswith('{"object": "error"')
-    )
+    head = data.lstrip()[:24].replace(b" ", b"")
+    return head.startswith((b'{"error"', b'{"object":"error"'))
 
 
-def error_from_payload(data: str) -> GatewayError:
+def error_from_payload(data: bytes) -> GatewayError:
     """Rewrite an upstream in-stream error into ours."""
     try:
         body = json.loads(data)
@@ -51,13 +51,21 @@ def error_from_payload(data: str) -> GatewayError:
     return from_upstream_body(status, body)
 
 
-def usage_block(data: str) -> dict[str, Any] | None:
+def usage_block(data: bytes) -> dict[str, Any] | None:
     """The usage object of a chunk if it carries a non-null one (cheap check before parsing)."""
-    at = data.find('"usage":')
-    if at < 0 or data[at + 8 : at + 13].lstrip().startswith("null"):
+    at = data.find(b'"usage":')
+    if at < 0 or data[at + 8 : at + 14].lstrip().startswith(b"null"):
         return None
     usage = json.loads(data).get("usage")
     return usage if isinstance(usage, dict) else None
+
+
+def _interrupted() -> GatewayError:
+    return GatewayError(
+        502,
+        "The upstream model server failed in the middle of the stream.",
+        code="upstream_stream_interrupted",
+    )
 
 
 class ChatStream:
@@ -89,43 +97,66 @@ class ChatStream:
         # Reading the (empty) rest after [DONE] returns the connection to the pool instead of closing it.
         try:
             async with asyncio.timeout(1.0):
-                async for _ in self._opened.lines:
+                async for _ in self._opened.chunks:
                     pass
         except (TimeoutError, httpx2.HTTPError):
             logger.debug("upstream body not finished after [DONE]; the connection will be dropped")
 
-    def _relay(self, data: str) -> bytes | None:
+    def _event(self, data: bytes) -> tuple[bytes | None, bool]:
+        """What to send for one event's payload, and whether the stream is finished."""
+        if data == b"[DONE]":
+            self._done = True
+            return DONE, True
+        if is_error_payload(data):
+            return error_frame(error_from_payload(data)) + DONE, True
         usage = usage_block(data)
         if usage is not None:
             self._on_usage(usage)
-            if not self._forward_usage and '"choices":[]' in data.replace(" ", ""):
-                return None
-        return frame(data)
+            if not self._forward_usage and b'"choices":[]' in data.replace(b" ", b""):
+                return None, False
+        return frame(data), False
+
+    def _block(self, block: bytes) -> tuple[bytes, bool]:
+        """Complete events as received, unless a marker asks for a closer look at each event."""
+        if not any(marker in block for marker in _MARKERS):
+            return block, False
+        out: list[bytes] = []
+        for event in split_events(block):
+            data = event_data(event)
+            if data is None:
+                continue
+            sent, finished = self._event(data)
+            if sent is not None:
+                out.append(sent)
+            if finished:
+                return b"".join(out), True
+        return b"".join(out), False
 
     async def frames(self) -> AsyncIterator[bytes]:
-        """Sources chunk, then the upstream's frames, then [DONE]."""
+        """Sources chunk, then the upstream's events, then [DONE]."""
         if self._head is not None:
             yield self._head
-        first = self._relay(self._opened.first)
+        first, finished = self._event(self._opened.first)
         if first is not None:
             yield first
+        if finished:
+            return
+        buffer = self._opened.rest
         try:
             async with asyncio.timeout_at(self._deadline):
-                async for line in self._opened.lines:
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[6:] if line.startswith("data: ") else line[5:]
-                    if data == "[DONE]":
-                        self._done = True
-                        yield DONE
-                        return
-                    if is_error_payload(data):
-                        yield error_frame(error_from_payload(data))
-                        yield DONE
-                        return
-                    out = self._relay(data)
-                    if out is not None:
-                        yield out
+                while True:
+                    cut = last_boundary(buffer)
+                    if cut > 0:
+                        out, finished = self._block(buffer[:cut])
+                        buffer = buffer[cut:]
+                        if out:
+                            yield out
+                        if finished:
+                            return
+                    chunk = await anext(self._opened.chunks, None)
+                    if chunk is None:
+                        break
+                    buffer += chunk
             failure = GatewayError(
                 502, "The upstream model server ended the stream early.", code="upstream_stream_interrupted"
             )
@@ -135,11 +166,7 @@ class ChatStream:
             )
         except (httpx2.HTTPError, openai.APIError, ValueError) as exc:
             logger.warning("upstream stream failed mid-way: %s", type(exc).__name__)
-            failure = GatewayError(
-                502,
-                "The upstream model server failed in the middle of the stream.",
-                code="upstream_stream_interrupted",
-            )
+            failure = _interrupted()
         except Exception:  # never a stream that just stops: a bug here still ends in an error frame
             logger.exception("stream relay failed")
             failure = GatewayError(500, "Internal error while streaming.")
@@ -147,11 +174,13 @@ class ChatStream:
         yield DONE
 
 
-def sources_chunk(first_data: str, *, sources: list[dict[str, Any]], fingerprint: str) -> bytes:
+def sources_chunk(first_data: bytes, *, sources: list[dict[str, Any]], fingerprint: str) -> bytes:
     """A chunk shaped like the upstream's first one, carrying `sources` and no content."""
     try:
         first = json.loads(first_data)
     except ValueError:
+        first = {}
+    if not isinstance(first, dict):
         first = {}
     chunk = {
         "id": first.get("id", "chatcmpl-rag"),
@@ -169,4 +198,4 @@ def sources_chunk(first_data: str, *, sources: list[dict[str, Any]], fingerprint
         ],
         "sources": sources,
     }
-    return b"data: " + to_json(chunk) + b"\n\n"
+    return frame(to_json(chunk))

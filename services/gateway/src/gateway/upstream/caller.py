@@ -15,6 +15,7 @@ import openai
 from tenacity import RetryCallState
 
 from gateway.errors import GatewayError
+from gateway.http.sse_frames import read_first_event
 from gateway.metrics import Metrics
 from gateway.settings import GatewaySettings
 from gateway.upstream.failures import (
@@ -38,21 +39,14 @@ class OpenedStream:
     """An upstream SSE stream whose first data event has already arrived."""
 
     response: httpx2.Response
-    lines: AsyncIterator[str]
-    first: str
+    chunks: AsyncIterator[bytes]
+    first: bytes
+    rest: bytes
     ttft: float
 
     async def aclose(self) -> None:
         """Close the HTTP response; if unfinished, the connection is dropped and vLLM aborts the request."""
         await self.response.aclose()
-
-
-async def next_data(lines: AsyncIterator[str]) -> str | None:
-    """The payload of the next SSE `data:` line, or None at the end of the stream."""
-    async for line in lines:
-        if line.startswith("data:"):
-            return line[6:] if line.startswith("data: ") else line[5:]
-    return None
 
 
 CHAT_PATH = "/chat/completions"
@@ -97,14 +91,14 @@ class UpstreamCaller:
                 CHAT_PATH, cast_to=httpx2.Response, body=payload, stream=True
             )
             try:
-                lines = response.aiter_lines().__aiter__()
-                first = await next_data(lines)
+                chunks = response.aiter_bytes().__aiter__()
+                first = await read_first_event(chunks)
                 if first is None:
                     raise EmptyUpstreamStream()
             except BaseException:
                 await response.aclose()
                 raise
-            return OpenedStream(response, lines, first, time.perf_counter() - started)
+            return OpenedStream(response, chunks, first.data, first.rest, time.perf_counter() - started)
 
         opened = await self._with_retries(model, once, self._settings.ttft_timeout, FirstTokenTimeout)
         self._metrics.upstream_ttft_seconds.labels(model).observe(opened.ttft)
