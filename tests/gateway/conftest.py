@@ -24,7 +24,7 @@ EMBEDDING_CACHE = REPO / ".cache" / "gateway-tests"
 MODEL = "synthetic-model"
 
 
-def shared_dir() -> Path:
+def shared_data_dir() -> Path:
     """`<repo>/../shared` unless SHARED_DIR says otherwise."""
     return Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
 
@@ -77,7 +77,7 @@ def corpus_documents(filings: tuple[str, ...]) -> list[Any]:
     """The named filings of the shared corpus, with their manifest metadata."""
     from retriever.sources.local import read_corpus
 
-    documents = read_corpus(shared_dir() / "corpus" / "10k")
+    documents = read_corpus(shared_data_dir() / "corpus" / "10k")
     return [doc for doc in documents if doc.path.name in filings]
 
 
