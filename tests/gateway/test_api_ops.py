@@ -70,3 +70,13 @@ def test_openapi_describes_the_endpoints_with_request_models(gateway, http):
     assert "ErrorResponse" in schemas
     responses = paths["/v1/chat/completions"]["post"]["responses"]
     assert {"400", "401", "404", "413", "429", "502", "503", "504"} <= set(responses)
+
+
+def test_unknown_model_names_do_not_grow_metric_labels(gateway, http):
+    for name in ("gpt-x-1", "gpt-x-2"):
+        http.post(
+            gateway.base_url + "/chat/completions",
+            json={"model": name, "messages": [{"role": "user", "content": "x"}]},
+        )
+    text = http.get(gateway.url + "/metrics").text
+    assert "gpt-x-1" not in text and 'model="unknown",route="/v1/chat/completions",status="404"' in text

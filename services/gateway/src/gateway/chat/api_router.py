@@ -29,5 +29,7 @@ async def create_chat_completion(
     body: ChatCompletionRequest, request: Request, chat: ChatDep, _: Principal
 ) -> Response:
     """OpenAI chat completions, grounded in 10-K filings."""
-    request.scope[MODEL_SCOPE_KEY] = body.model
-    return await chat.create(body)
+    try:
+        return await chat.create(body)
+    finally:
+        request.scope[MODEL_SCOPE_KEY] = chat.metrics_label(body.model)

@@ -67,6 +67,10 @@ class ChatService:
         self._counters = counters
         self._metrics = metrics
 
+    def metrics_label(self, model: str) -> str:
+        """The model as a metrics label; names no upstream serves become "unknown" (bounded cardinality)."""
+        return model if self._registry.is_known(model) else "unknown"
+
     async def create(self, request: ChatCompletionRequest) -> Response:
         """Answer one chat request (JSON or SSE)."""
         prepared = await self._prepare(request)

@@ -17,5 +17,5 @@ async def create_embeddings(
     body: EmbeddingRequest, request: Request, embeddings: EmbeddingsDep, _: Principal
 ) -> EmbeddingResponse:
     """Embeddings from the retriever's model."""
-    request.scope[MODEL_SCOPE_KEY] = body.model
+    request.scope[MODEL_SCOPE_KEY] = embeddings.metrics_label(body.model)
     return await embeddings.create(body)

@@ -11,7 +11,8 @@ from gateway.embeddings.protocol import Embedding, EmbeddingRequest, EmbeddingRe
 from gateway.errors import invalid_request, model_not_found
 from gateway.retrieval.service import RetrievalService
 
-MAX_INPUTS = 2048
+# Fewer than OpenAI's 2048: embeddings run on the gateway's CPU.
+MAX_INPUTS = 256
 MAX_CHARS = 100_000
 
 
@@ -24,6 +25,10 @@ class EmbeddingService:
         path = PurePath(configured_model)
         self.served_name = path.name if path.is_absolute() else configured_model
         self._accepted = {configured_model, self.served_name, retrieval.embedder.model_id}
+
+    def metrics_label(self, model: str) -> str:
+        """The model as a metrics label (client-chosen names collapse to "unknown")."""
+        return self.served_name if model in self._accepted else "unknown"
 
     def _texts(self, request: EmbeddingRequest) -> list[str]:
         raw = request.input

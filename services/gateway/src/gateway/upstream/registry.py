@@ -128,6 +128,13 @@ class UpstreamRegistry:
             raise model_not_found(model)
         return self._default
 
+    def is_known(self, model: str) -> bool:
+        """Whether `model` is routed or was listed by the default upstream (no I/O)."""
+        if model in self._by_model:
+            return True
+        cached = self._default.cached_models() if self._default is not None else None
+        return cached is not None and model in cached
+
     async def max_model_len(self, upstream: Upstream, model: str) -> int:
         """Context window reported by vLLM (`max_model_len`), else the configured default."""
         try:
