@@ -32,7 +32,7 @@ LOCAL_MODEL_DIR := $(REPO)/.cache/models/smollm2-135m-instruct
 VLLM_MODEL ?= $(LOCAL_MODEL_DIR)
 VLLM_MAX_MODEL_LEN ?= 4096
 PYTEST_ARGS ?=
-BENCH ?= overhead
+BENCH ?= short
 BENCH_STACK_ARGS ?= --rag on --concurrency 1,4 --max-tokens 64
 
 export VENV VLLM_VENV SEC_RAG_CACHE SHARED_DIR CORPUS_DIR INDEX_DIR EMBEDDING_BACKEND GATEWAY_PORT VLLM_PORT VLLM_BASE_URL \
@@ -102,7 +102,7 @@ test: venv vllm-venv model ## the whole suite: unit, e2e against real vLLM, infr
 test-e2e: venv vllm-venv model ## only the end-to-end tests
 	cd $(REPO) && HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest tests/e2e $(PYTEST_ARGS)
 
-bench: venv index ## gateway overhead vs direct on a synthetic upstream (BENCH="..." for other runs)
+bench: venv index ## synthetic load sweep + gateway overhead (python -m benchmarks short; BENCH="..." for others)
 	$(VENV)/bin/python -m benchmarks $(BENCH)
 
 bench-stack: venv ## load test of the running local stack on GATEWAY_PORT (start it with make up)
