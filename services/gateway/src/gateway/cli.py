@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=int(settings.drain_timeout),
+        timeout_keep_alive=int(settings.keep_alive_timeout),
         lifespan="on",
     )
     return 0

@@ -32,7 +32,8 @@ class RequestContextMiddleware:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
-        status = 500
+        status: int | None = None
+        failed = False
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
@@ -47,7 +48,13 @@ class RequestContextMiddleware:
         self.metrics.in_flight.inc()
         try:
             await self.app(scope, receive, send_with_id)
+        except BaseException:
+            failed = True
+            raise
         finally:
+            if status is None:
+                # No response started: an unhandled error (500), or the client left first (499, as in nginx).
+                status = 500 if failed else 499
             self.metrics.in_flight.dec()
             elapsed = time.perf_counter() - started
             route = scope.get("route")
