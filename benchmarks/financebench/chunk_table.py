@@ -20,6 +20,12 @@ class ChunkTable:
     lexical: LexicalIndex
     columns: dict[str, np.ndarray]
     info: dict[str, Any]
+    # Rows that have a vector; dense search is only valid over these.
+    has_vector: np.ndarray
+
+    def embedded(self, mask: np.ndarray | None) -> bool:
+        """Whether every row selected by mask (all rows when None) has a vector."""
+        return bool(self.has_vector.all() if mask is None else self.has_vector[mask].all())
 
     @classmethod
     def from_index(cls, name: str, index: SearchIndex) -> "ChunkTable":

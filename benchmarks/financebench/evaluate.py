@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from retriever.filters import evaluate as evaluate_filter
+from retriever.filters import parse_filter
 
 from benchmarks.financebench.chunk_table import ChunkTable
 from benchmarks.financebench.metrics import KS, Scores, first_doc_rank, first_hit_rank, score
@@ -34,14 +36,24 @@ def evaluate(
     config: SearchConfig,
     policy_name: str,
     policy: FilterPolicy,
+    only: set[str] | None = None,
 ) -> Run:
-    """Search every question (top max(KS)) and score evidence-page and evidence-document ranks."""
+    """Search every question (top max(KS)) and score evidence-page and evidence-document ranks.
+
+    Dense and hybrid runs skip questions whose candidate rows (after the filter) are not all embedded yet;
+    `only` restricts a run to given question ids (to compare on the same questions).
+    """
     depth = max(KS)
     page_ranks: list[int | None] = []
     doc_ranks: list[int | None] = []
     rows: list[dict[str, Any]] = []
+    needs_vectors = config.mode != "bm25"
     for question, vector in zip(questions, query_vectors, strict=True):
+        if only is not None and question.qid not in only:
+            continue
         filt = policy(question)
+        if needs_vectors and not table.embedded(_mask(table, filt)):
+            continue
         ids = search(table, question.question, vector, depth, config, filt)
         ranked = [table.metadata[i] for i in ids]
         page_rank, doc_rank = first_hit_rank(question, ranked), first_doc_rank(question, ranked)
@@ -57,3 +69,8 @@ def evaluate(
             }
         )
     return Run(label, table.name, config, policy_name, score(page_ranks, doc_ranks), rows)
+
+
+def _mask(table: ChunkTable, filt: dict[str, Any] | None) -> np.ndarray | None:
+    parsed = parse_filter(filt)
+    return evaluate_filter(parsed, table.columns) if parsed is not None else None

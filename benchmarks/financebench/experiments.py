@@ -3,22 +3,40 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from retriever.chunking import ChunkerParams
+
 from benchmarks.financebench.chunk_table import ChunkTable
 from benchmarks.financebench.evaluate import FilterPolicy
 from benchmarks.financebench.query_analysis import Catalog, QueryAnalyzer, filter_for
 from benchmarks.financebench.questions import EvalQuestion, oracle_filter
 from benchmarks.financebench.search import SearchConfig
+from benchmarks.financebench.variants import VariantSpec
 
 HYBRID = SearchConfig("hybrid RRF 1:1")
 DENSE = SearchConfig("dense", mode="dense")
 BM25 = SearchConfig("bm25", mode="bm25")
 HYBRID_LEX_HALF = SearchConfig("hybrid RRF dense 1 : bm25 0.5", lexical_weight=0.5)
 HYBRID_LEX_DOUBLE = SearchConfig("hybrid RRF dense 1 : bm25 2", lexical_weight=2.0)
-HYBRID_PAGES = SearchConfig("hybrid RRF 1:1, best chunk per page", one_per_page=True)
+HYBRID_PAGES = SearchConfig("hybrid, best chunk per page", one_per_page=True)
+BM25_PAGES = SearchConfig("bm25, best chunk per page", mode="bm25", one_per_page=True)
 
 NO_FILTER = "none"
 ORACLE = "company+fiscal year (oracle)"
 INFERRED = "inferred from question"
+
+DEFAULT_CHUNKS = ChunkerParams()
+SMALL_CHUNKS = ChunkerParams(chunk_tokens=128, overlap_tokens=32)
+BASE = VariantSpec("c200 (retriever)", DEFAULT_CHUNKS)
+HEADERS = VariantSpec("c200, BM25 over header+text", DEFAULT_CHUNKS, bm25_over="embed_text")
+# Extra variants, built with --variants NAME,...; each re-chunks (and, for vectors, re-embeds) the corpus.
+VARIANTS = {
+    "titles": VariantSpec("c200 + page titles", DEFAULT_CHUNKS, titles=True, bm25_over="embed_text"),
+    "pages": VariantSpec("c200 page-aligned", DEFAULT_CHUNKS, page_aligned=True, bm25_over="embed_text"),
+    "pages+titles": VariantSpec(
+        "c200 page-aligned + titles", DEFAULT_CHUNKS, titles=True, page_aligned=True, bm25_over="embed_text"
+    ),
+    "c128": VariantSpec("c128, BM25 over header+text", SMALL_CHUNKS, bm25_over="embed_text"),
+}
 
 
 @dataclass(frozen=True)
@@ -40,8 +58,9 @@ def policies(table: ChunkTable, analyzer: QueryAnalyzer) -> dict[str, FilterPoli
     return {NO_FILTER: lambda q: None, ORACLE: oracle_filter, INFERRED: inferred}
 
 
-def base_experiments(base: str, headers: str) -> list[Experiment]:
-    """Runs over the retriever's own index and the cheap BM25-with-headers variant."""
+def base_experiments() -> list[Experiment]:
+    """The two settings over the retriever's chunks, then the search-side changes."""
+    base, headers = BASE.name, HEADERS.name
     return [
         Experiment("shared, no filter (retriever default)", base, HYBRID, NO_FILTER),
         Experiment("shared, no filter", base, DENSE, NO_FILTER),
@@ -49,24 +68,26 @@ def base_experiments(base: str, headers: str) -> list[Experiment]:
         Experiment("filtered by company + fiscal year", base, HYBRID, ORACLE),
         Experiment("filtered by company + fiscal year", base, DENSE, ORACLE),
         Experiment("filtered by company + fiscal year", base, BM25, ORACLE),
-        Experiment("+ inferred ticker/year filter", base, HYBRID, INFERRED),
-        Experiment("+ inferred ticker/year filter", base, DENSE, INFERRED),
-        Experiment("+ inferred filter, fusion weights", base, HYBRID_LEX_HALF, INFERRED),
-        Experiment("+ inferred filter, fusion weights", base, HYBRID_LEX_DOUBLE, INFERRED),
-        Experiment("+ BM25 over context header + text", headers, HYBRID, NO_FILTER),
-        Experiment("+ BM25 over header, inferred filter", headers, HYBRID, INFERRED),
-        Experiment(
-            "+ BM25 over header, inferred filter, one chunk per page", headers, HYBRID_PAGES, INFERRED
-        ),
-        Experiment("filtered (oracle), BM25 over header", headers, HYBRID, ORACLE),
+        Experiment("shared + inferred ticker/year filter", base, HYBRID, INFERRED),
+        Experiment("shared + inferred ticker/year filter", base, DENSE, INFERRED),
+        Experiment("shared + inferred ticker/year filter", base, BM25, INFERRED),
+        Experiment("shared, BM25 sees context header", headers, BM25, NO_FILTER),
+        Experiment("shared, BM25 sees context header", headers, HYBRID, NO_FILTER),
+        Experiment("shared + inferred filter, BM25 sees header", headers, BM25, INFERRED),
+        Experiment("shared + inferred filter, BM25 sees header", headers, HYBRID, INFERRED),
+        Experiment("shared + inferred filter, BM25 sees header", headers, HYBRID_LEX_HALF, INFERRED),
+        Experiment("shared + inferred filter, BM25 sees header", headers, HYBRID_LEX_DOUBLE, INFERRED),
+        Experiment("shared + inferred filter, one chunk per page", headers, BM25_PAGES, INFERRED),
+        Experiment("shared + inferred filter, one chunk per page", headers, HYBRID_PAGES, INFERRED),
+        Experiment("filtered (oracle), BM25 sees header", headers, BM25, ORACLE),
     ]
 
 
-def variant_experiments(name: str) -> list[Experiment]:
-    """Runs over an extra index variant (page titles, chunk size)."""
+def variant_experiments(spec: VariantSpec) -> list[Experiment]:
+    """Runs over an extra index variant (page titles, page-aligned chunks, chunk size)."""
     return [
-        Experiment(f"variant {name}", name, HYBRID, NO_FILTER),
-        Experiment(f"variant {name}, inferred filter", name, HYBRID, INFERRED),
-        Experiment(f"variant {name}, inferred filter", name, DENSE, INFERRED),
-        Experiment(f"variant {name}, oracle filter", name, HYBRID, ORACLE),
+        Experiment(f"variant: {spec.name}", spec.name, BM25, NO_FILTER),
+        Experiment(f"variant: {spec.name}", spec.name, BM25, INFERRED),
+        Experiment(f"variant: {spec.name}", spec.name, HYBRID, INFERRED),
+        Experiment(f"variant: {spec.name}", spec.name, BM25, ORACLE),
     ]

@@ -38,16 +38,18 @@ def markdown(runs: Sequence[Run], context: dict[str, Any]) -> str:
         "A hit is a retrieved chunk of the evidence document whose (start) page is an evidence page.",
         f"- Shared index: {context['documents']} documents ({context['corpus_note']}), "
         f"{context['chunks']} chunks, embedder {context['embedder']}",
-        f"- Cold build of the shared index: {context['cold_build']}",
+        f"- Vectors: {context['embedded']}. Dense and hybrid rows only score questions whose candidate "
+        "chunks (after the row's filter) all have vectors; each is followed by BM25 on the same questions.",
         "- MRR is MRR@10 (0 when no hit in the top 10). Doc R@5 = evidence document anywhere in the top 5.",
         "",
-        "| Setting | Index | Search | Filter | R@1 | R@5 | R@10 | MRR | Doc R@5 |",
-        "|---|---|---|---|---:|---:|---:|---:|---:|",
+        "| Setting | Index | Search | Filter | n | R@1 | R@5 | R@10 | MRR | Doc R@5 |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         s = run.scores
         lines.append(
-            f"| {run.label} | {run.variant} | {run.config.name} | {run.filter_policy} | {s.recall[1]:.3f} | "
+            f"| {run.label} | {run.variant} | {run.config.name} | {run.filter_policy} | {s.n} | "
+            f"{s.recall[1]:.3f} | "
             f"{s.recall[5]:.3f} | {s.recall[10]:.3f} | {s.mrr:.3f} | {s.doc_recall[5]:.3f} |"
         )
     return "\n".join(lines) + "\n"

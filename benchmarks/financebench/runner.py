@@ -1,4 +1,4 @@
-"""Build or load the shared index (and variants), run every experiment, write the results."""
+"""Chunk the shared corpus (and variants), run every experiment, write the results."""
 
 import argparse
 import json
@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from retriever.chunking import ChunkerParams
-from retriever.index import SearchIndex
 
 from benchmarks.financebench.chunk_table import ChunkTable
 from benchmarks.financebench.companies import load_companies
@@ -17,33 +15,39 @@ from benchmarks.financebench.documents import SharedCorpus, shared_corpus, write
 from benchmarks.financebench.embedding import offline_embedder
 from benchmarks.financebench.evaluate import Run, evaluate
 from benchmarks.financebench.experiments import (
+    BASE,
+    BM25,
+    HEADERS,
     HYBRID,
-    INFERRED,
-    NO_FILTER,
-    ORACLE,
+    VARIANTS,
     Experiment,
     base_experiments,
     policies,
     variant_experiments,
 )
-from benchmarks.financebench.index_cache import load_or_build
 from benchmarks.financebench.paths import RESULTS_DIR, cache_dir
 from benchmarks.financebench.query_analysis import QueryAnalyzer
 from benchmarks.financebench.questions import EvalQuestion, load_questions
 from benchmarks.financebench.report import write_results
-from benchmarks.financebench.search import search
-from benchmarks.financebench.variants import bm25_with_headers, page_titles_table
+from benchmarks.financebench.variants import build_variant
 
 logger = logging.getLogger(__name__)
 
 BUILD_TIMES = "build_times.json"
-SMALL_CHUNKS = ChunkerParams(chunk_tokens=128, overlap_tokens=32)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the FinanceBench run."""
     parser.add_argument(
-        "--full", action="store_true", help="also build/evaluate page-title and 128-token variants"
+        "--variants", default="", help=f"extra index variants to build (cached) and run: {','.join(VARIANTS)}"
+    )
+    parser.add_argument(
+        "--embed",
+        action="store_true",
+        help="embed every chunk not yet in the embedding cache (the cold build; hours on a busy 2-core box)",
+    )
+    parser.add_argument(
+        "--retriever-index", action="store_true", help="also build/load `rag-index` and check it"
     )
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--cache", type=Path, default=None, help="default .cache/financebench")
@@ -55,10 +59,9 @@ def _record_build(cache: Path, name: str, seconds: float | None) -> dict[str, An
     path = cache / BUILD_TIMES
     times: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     if seconds is not None:
-        times[name] = {
-            "seconds": round(seconds, 1),
-            "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        times[name] = {"seconds": round(seconds, 1), "date_utc": stamp}
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(times, indent=1))
     return times
 
@@ -68,17 +71,6 @@ def analyzer_for(table: ChunkTable) -> QueryAnalyzer:
     issuers = {(m.ticker, m.company) for m in table.metadata}
     aliases = {c.ticker: [c.company, *c.aliases] for c in load_companies()}
     return QueryAnalyzer.from_names(sorted(issuers), aliases)
-
-
-def _same_as_retriever(
-    index: SearchIndex, table: ChunkTable, questions: list[EvalQuestion], vectors: np.ndarray
-) -> bool:
-    """The experiment search reproduces SearchIndex.search (hybrid, no filter) on a few questions."""
-    for q, v in list(zip(questions, vectors, strict=True))[:8]:
-        theirs = [h.id for h in index.search(q.question, k=10, query_vector=v)]
-        if theirs != search(table, q.question, v, 10, HYBRID):
-            return False
-    return True
 
 
 def _corpus_note(corpus: SharedCorpus) -> str:
@@ -92,71 +84,104 @@ def _corpus_note(corpus: SharedCorpus) -> str:
 def run(args: argparse.Namespace) -> list[Run]:
     """Everything `python -m benchmarks.financebench` does."""
     cache = args.cache or cache_dir()
-    show = not args.no_progress
     corpus = shared_corpus()
     write_manifest(corpus, cache / "manifest.csv")
     embedder = offline_embedder(cache, args.backend)
     questions = load_questions(corpus)
-    base_params = ChunkerParams()
-    index, built = load_or_build(corpus, embedder, cache, base_params, show_progress=show)
-    base = ChunkTable.from_index(f"c{base_params.chunk_tokens}-o{base_params.overlap_tokens}", index)
-    times = _record_build(cache, base.name, built)
-    tables = {base.name: base}
-    headers = bm25_with_headers(base, corpus, cache)
-    tables[headers.name] = headers
-    experiments = base_experiments(base.name, headers.name)
-    if args.full:
-        titled, seconds = page_titles_table(corpus, embedder, cache, base_params, base)
-        times = _record_build(cache, titled.name, seconds)
-        tables[titled.name] = titled
-        experiments += variant_experiments(titled.name)
-        small_index, seconds = load_or_build(corpus, embedder, cache, SMALL_CHUNKS, show_progress=show)
-        small = ChunkTable.from_index(
-            f"c{SMALL_CHUNKS.chunk_tokens}-o{SMALL_CHUNKS.overlap_tokens}", small_index
-        )
-        times = _record_build(cache, small.name, seconds)
-        tables[small.name] = small
-        experiments += variant_experiments(small.name)
+    specs = [BASE, HEADERS]
+    for name in filter(None, args.variants.split(",")):
+        if name not in VARIANTS:
+            raise SystemExit(f"unknown variant {name!r}; expected one of {', '.join(VARIANTS)}")
+        specs.append(VARIANTS[name])
+    tables: dict[str, ChunkTable] = {}
+    times: dict[str, Any] = {}
+    for spec in specs:
+        table, seconds = build_variant(spec, corpus, embedder, cache, embed_missing=args.embed)
+        times = _record_build(cache, spec.chunking_key + "/" + spec.bm25_over, seconds)
+        tables[spec.name] = table
+    experiments = base_experiments() + [e for s in specs[2:] for e in variant_experiments(s)]
     started = time.perf_counter()
     vectors = embedder.embed_queries([q.question for q in questions])
-    analyzer = analyzer_for(base)
-    runs = [_run_one(e, tables[e.table], questions, vectors, analyzer) for e in experiments]
-    cold = times.get(base.name)
+    analyzer = analyzer_for(tables[BASE.name])
+    runs: list[Run] = []
+    for experiment in experiments:
+        runs.extend(_run_with_companion(experiment, tables[experiment.table], questions, vectors, analyzer))
+    base = tables[BASE.name]
     context = {
-        "mode": "full" if args.full else "short",
+        "mode": "+".join(["base", *filter(None, args.variants.split(","))]),
         "machine": _machine(),
         "questions": len(questions),
         "documents": len(corpus.documents),
         "duplicates": corpus.aliases,
         "corpus_note": _corpus_note(corpus),
         "chunks": len(base),
+        "embedded": f"{int(base.has_vector.sum())} of {len(base)} chunks of the base variant",
         "embedder": f"all-MiniLM-L6-v2 ({args.backend}{' int8' if args.backend == 'onnx' else ''})",
         "index": {name: t.info for name, t in tables.items()},
-        "cold_build": f"{cold['seconds']:.0f} s on {cold['date_utc']} (parse + chunk + embed + FAISS + BM25)"
-        if cold
-        else "not recorded",
         "build_times": times,
-        "search_matches_retriever": _same_as_retriever(index, base, questions, vectors),
         "eval_seconds": round(time.perf_counter() - started, 1),
     }
-    detail = {
-        e.label for e in experiments if e.config == HYBRID and e.policy in (NO_FILTER, ORACLE, INFERRED)
-    }
+    if args.retriever_index:
+        context["retriever_index"] = _check_retriever_index(corpus, embedder, cache, base, questions, vectors)
+    detail = {e.label for e in experiments if e.table == BASE.name}
     json_path, md_path = write_results(args.out, runs, context, detail)
     print(md_path.read_text(encoding="utf-8"))
     print(f"wrote {json_path} and {md_path}")
     return runs
 
 
-def _run_one(
+def _run_with_companion(
     experiment: Experiment,
     table: ChunkTable,
     questions: list[EvalQuestion],
     vectors: np.ndarray,
     analyzer: QueryAnalyzer,
-) -> Run:
+) -> list[Run]:
+    """The run, plus BM25 on the same questions when vectors were missing for some of them."""
     policy = policies(table, analyzer)[experiment.policy]
-    return evaluate(experiment.label, table, questions, vectors, experiment.config, experiment.policy, policy)
+    run = evaluate(experiment.label, table, questions, vectors, experiment.config, experiment.policy, policy)
+    if run.scores.n == len(questions) or experiment.config.mode == "bm25" or run.scores.n == 0:
+        return [run]
+    same = {row["qid"] for row in run.per_question}
+    companion = evaluate(
+        f"{experiment.label} [same {run.scores.n} q]",
+        table,
+        questions,
+        vectors,
+        BM25,
+        experiment.policy,
+        policy,
+        same,
+    )
+    return [run, companion]
+
+
+def _check_retriever_index(
+    corpus: SharedCorpus,
+    embedder: Any,
+    cache: Path,
+    base: ChunkTable,
+    questions: list[EvalQuestion],
+    vectors: Any,
+) -> dict[str, Any]:
+    """Build/load the real `rag-index` build and check it has the same chunks and search results."""
+    from benchmarks.financebench.index_cache import load_or_build
+    from benchmarks.financebench.search import search
+
+    index, seconds = load_or_build(corpus, embedder, cache, BASE.params)
+    same_chunks = index.store.texts == base.texts and index.store.metadata == base.metadata
+    table = ChunkTable.from_index("rag-index", index)
+    same_search = all(
+        [h.id for h in index.search(q.question, k=10, query_vector=v)]
+        == search(table, q.question, v, 10, HYBRID)
+        for q, v in list(zip(questions, vectors, strict=True))[:8]
+    )
+    return {
+        "version": index.version,
+        "build_seconds": seconds,
+        "same_chunks": same_chunks,
+        "same_search": same_search,
+    }
 
 
 def _machine() -> dict[str, object]:

@@ -1,25 +1,32 @@
 """Index variants the retriever cannot build yet, made from its building blocks and cached on disk.
 
-- `bm25_with_headers`: the retriever's chunks and vectors, but BM25 over the context header + text
-  (the retriever's BM25 sees only the raw text, so company, year and form never match lexically).
-- `page_titles`: chunks re-embedded with the page's heading lines after the context header; BM25 likewise.
+Chunks come from the retriever's own `chunk_document` (so the base variant equals `rag-index build`),
+optionally cut at page breaks (exact page numbers) and/or with the page's heading lines embedded after the
+context header (table handling). BM25 runs over the chunk text (as the retriever does) or over the embedded
+text (context header + title + text). Vectors come from the shared embedding cache; rows not embedded yet
+are marked, so dense runs can be limited to questions whose candidate rows all have vectors.
 """
 
+import itertools
 import json
 import logging
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
-from retriever.chunking import ChunkerParams
+from retriever.chunking import ChunkerParams, chunk_sections
 from retriever.embedder import Embedder
 from retriever.embedding.cache import EmbeddingCache
 from retriever.hits import ChunkMetadata
 from retriever.index.lexical import LexicalIndex
+from retriever.index.store import ChunkStore
 from retriever.ingest import ChunkRecord, chunk_document, context_header
 from retriever.parsing.cache import parse_cached
 from retriever.parsing.document import ParsedDocument
+from retriever.parsing.items import Section
+from retriever.parsing.sections import sectionize
 from retriever.sources.local import SourceDocument
 
 from benchmarks.financebench.chunk_table import ChunkTable
@@ -29,28 +36,77 @@ from benchmarks.financebench.page_titles import page_titles
 logger = logging.getLogger(__name__)
 
 ROWS_FILE = "rows.json"
-VECTORS_FILE = "vectors.npy"
+# Tokens the retriever reserves for the context header (retriever.ingest.chunk_document).
+HEADER_BUDGET = 32
+# Embed in slices so an interrupted cold build keeps what it has done.
+EMBED_BATCH = 512
 
 
-def _header_for(meta: ChunkMetadata, docs: dict[str, SourceDocument]) -> str:
-    return context_header(docs[meta.doc_id], meta.item, meta.item_title)
+def _page_split(sections: list[Section], parsed: ParsedDocument) -> list[Section]:
+    """Cut every section at page starts so no chunk spans two pages (its page number is then exact)."""
+    out: list[Section] = []
+    for sec in sections:
+        cuts = [sec.start, *(p for p in parsed.page_starts if sec.start < p < sec.end), sec.end]
+        out.extend(Section(sec.item, sec.title, a, b) for a, b in itertools.pairwise(cuts) if b > a)
+    return out
 
 
-def bm25_with_headers(base: ChunkTable, corpus: SharedCorpus, cache: Path) -> ChunkTable:
-    """Same rows and vectors as base, BM25 rebuilt over 'header\\ntext' (cached)."""
-    folder = cache / "variants" / f"{base.name}+bm25-headers" / base.info["version"]
-    docs = {d.doc_id: d for d in corpus.documents}
-    if (folder / "bm25").exists():
-        lexical = LexicalIndex.load(folder)
+def chunk_records(
+    doc: SourceDocument,
+    parsed: ParsedDocument,
+    embedder: Embedder,
+    params: ChunkerParams,
+    *,
+    titles: bool,
+    page_aligned: bool,
+) -> list[ChunkRecord]:
+    """The retriever's chunk_document, optionally cut at page breaks and with the page title embedded."""
+    if not page_aligned:
+        records = chunk_document(doc, parsed, embedder, params)
     else:
-        texts = [f"{_header_for(m, docs)}\n{t}" for m, t in zip(base.metadata, base.texts, strict=True)]
-        lexical = LexicalIndex.build(texts)
-        folder.mkdir(parents=True, exist_ok=True)
-        lexical.save(folder)
-    info = {**base.info, "bm25_text": "context header + chunk text"}
-    return ChunkTable(
-        f"{base.name}+bm25-headers", base.texts, base.metadata, base.vectors, lexical, base.columns, info
+        records = _page_aligned_records(doc, parsed, embedder, params)
+    if not titles:
+        return records
+    page_title_list = page_titles(parsed)
+    return [_with_title(r, page_title_list, doc) for r in records]
+
+
+def _page_aligned_records(
+    doc: SourceDocument, parsed: ParsedDocument, embedder: Embedder, params: ChunkerParams
+) -> list[ChunkRecord]:
+    sections = sectionize(parsed, doc.form)
+    if parsed.paginated:
+        sections = _page_split(sections, parsed)
+    budget = min(params.chunk_tokens, embedder.max_seq_length - HEADER_BUDGET)
+    effective = params.model_copy(update={"chunk_tokens": budget})
+    pieces = chunk_sections(
+        parsed.text, sections, effective, embedder.count_tokens_batch, embedder.split_by_tokens
     )
+    records: list[ChunkRecord] = []
+    for piece in pieces:
+        sec = piece.section
+        meta = ChunkMetadata(
+            doc_id=doc.doc_id,
+            ticker=doc.ticker,
+            company=doc.company,
+            cik=doc.cik,
+            form=doc.form,
+            fiscal_year=doc.fiscal_year,
+            period_end=doc.period_end,
+            filing_date=doc.filing_date,
+            accession=doc.accession,
+            item=sec.item,
+            item_title=sec.title,
+            page=parsed.page_at(piece.start),
+            char_start=piece.start,
+            char_end=piece.end,
+            url=doc.url,
+            source_file=doc.path.name,
+        )
+        text = parsed.text[piece.start : piece.end]
+        header = context_header(doc, sec.item, sec.title)
+        records.append(ChunkRecord(text=text, embed_text=f"{header}\n{text}", metadata=meta))
+    return records
 
 
 def _with_title(record: ChunkRecord, titles: list[str], doc: SourceDocument) -> ChunkRecord:
@@ -62,57 +118,99 @@ def _with_title(record: ChunkRecord, titles: list[str], doc: SourceDocument) -> 
     return ChunkRecord(text=record.text, embed_text=f"{header}\n{title}\n{record.text}", metadata=meta)
 
 
-def _records(
-    corpus: SharedCorpus, embedder: Embedder, params: ChunkerParams, parse_cache: Path
-) -> list[ChunkRecord]:
-    records: list[ChunkRecord] = []
-    for doc in corpus.documents:
-        parsed: ParsedDocument = parse_cached(doc.path, doc.format, parse_cache)
-        titles = page_titles(parsed)
-        records.extend(_with_title(r, titles, doc) for r in chunk_document(doc, parsed, embedder, params))
-    return records
+@dataclass(frozen=True)
+class VariantSpec:
+    """How an index variant chunks, what it embeds and what BM25 sees."""
+
+    name: str
+    params: ChunkerParams
+    titles: bool = False
+    page_aligned: bool = False
+    # "text" is what the retriever indexes; "embed_text" adds the context header (and title).
+    bm25_over: Literal["text", "embed_text"] = "text"
+
+    @property
+    def chunking_key(self) -> str:
+        """Variants that chunk the same way share their rows on disk."""
+        pages = "+pages" if self.page_aligned else ""
+        titles = "+titles" if self.titles else ""
+        return f"c{self.params.chunk_tokens}-o{self.params.overlap_tokens}{pages}{titles}"
 
 
-def page_titles_table(
-    corpus: SharedCorpus, embedder: Embedder, cache: Path, params: ChunkerParams, columns_from: ChunkTable
+def build_variant(
+    spec: VariantSpec, corpus: SharedCorpus, embedder: Embedder, cache: Path, *, embed_missing: bool
 ) -> tuple[ChunkTable, float | None]:
-    """The page-title variant, built (re-embedding only changed texts) when not cached."""
-    name = f"c{params.chunk_tokens}-o{params.overlap_tokens}+page-titles"
-    folder = cache / "variants" / name
+    """Chunk (cached), BM25 (cached) and vectors from the embedding cache; returns build seconds if built."""
+    folder = cache / "variants" / spec.chunking_key
+    lexical_dir = folder / f"lexical-{spec.bm25_over}"
     built: float | None = None
+    started = time.perf_counter()
     if not (folder / ROWS_FILE).exists():
-        started = time.perf_counter()
-        records = _records(corpus, embedder, params, cache / "parsed")
-        store = EmbeddingCache(cache / "embeddings", embedder.fingerprint, embedder.dimension)
-        hashes = [r.content_hash for r in records]
-        known = store.get_many(list(dict.fromkeys(hashes)))
-        missing = [h for h in dict.fromkeys(hashes) if h not in known]
-        text_of = {r.content_hash: r.embed_text for r in records}
-        logger.info("page-titles variant: %d chunks, %d to embed", len(records), len(missing))
-        if missing:
-            fresh = embedder.embed_documents([text_of[h] for h in missing], show_progress=True)
-            store.put_many(missing, fresh)
-            known |= dict(zip(missing, fresh, strict=True))
-        vectors = np.stack([known[h] for h in hashes]).astype(np.float32)
+        records: list[ChunkRecord] = []
+        for doc in corpus.documents:
+            parsed = parse_cached(doc.path, doc.format, cache / "parsed")
+            records.extend(
+                chunk_records(
+                    doc, parsed, embedder, spec.params, titles=spec.titles, page_aligned=spec.page_aligned
+                )
+            )
         folder.mkdir(parents=True, exist_ok=True)
-        LexicalIndex.build([r.embed_text for r in records]).save(folder)
-        np.save(folder / VECTORS_FILE, vectors)
-        rows = [{"text": r.text, "embed_text": r.embed_text, "metadata": asdict(r.metadata)} for r in records]
+        rows = [
+            {
+                "text": r.text,
+                "embed_text": r.embed_text,
+                "hash": r.content_hash,
+                "metadata": asdict(r.metadata),
+            }
+            for r in records
+        ]
         (folder / ROWS_FILE).write_text(json.dumps(rows))
         built = time.perf_counter() - started
     rows = json.loads((folder / ROWS_FILE).read_text())
+    if not (lexical_dir / "bm25").exists():
+        lexical_dir.mkdir(parents=True, exist_ok=True)
+        LexicalIndex.build([row[spec.bm25_over] for row in rows]).save(lexical_dir)
+        built = time.perf_counter() - started
+    hashes = [row["hash"] for row in rows]
+    if embed_missing:
+        _embed_missing(rows, embedder, cache)
+    vectors, has_vector = _cached_vectors(hashes, embedder, cache)
+    texts = [row["text"] for row in rows]
     metadata = [ChunkMetadata(**row["metadata"]) for row in rows]
-    if metadata != columns_from.metadata:
-        raise ValueError(f"{name}: chunks differ from the base index; delete {folder} and rebuild")
-    info = {"chunks": len(rows), "chunker": params.model_dump(), "embed_text": "header + page title + text"}
-    table = ChunkTable(
-        name,
-        [row["text"] for row in rows],
-        metadata,
-        np.load(folder / VECTORS_FILE),
-        LexicalIndex.load(folder),
-        # Same documents and chunking as the base index, so its filter columns apply row for row.
-        columns_from.columns,
-        info,
-    )
+    store = ChunkStore(texts, metadata, hashes)
+    info = {
+        "chunks": len(rows),
+        "embedded": int(has_vector.sum()),
+        "chunker": spec.params.model_dump(),
+        "page_titles": spec.titles,
+        "page_aligned": spec.page_aligned,
+        "bm25_over": spec.bm25_over,
+    }
+    lexical = LexicalIndex.load(lexical_dir)
+    table = ChunkTable(spec.name, texts, metadata, vectors, lexical, store.columns, info, has_vector)
     return table, built
+
+
+def _cached_vectors(hashes: list[str], embedder: Embedder, cache: Path) -> tuple[np.ndarray, np.ndarray]:
+    store = EmbeddingCache(cache / "embeddings", embedder.fingerprint, embedder.dimension)
+    known = store.get_many(list(dict.fromkeys(hashes)))
+    vectors = np.zeros((len(hashes), embedder.dimension), dtype=np.float32)
+    has_vector = np.zeros(len(hashes), dtype=bool)
+    for i, h in enumerate(hashes):
+        if (v := known.get(h)) is not None:
+            vectors[i] = v
+            has_vector[i] = True
+    return vectors, has_vector
+
+
+def _embed_missing(rows: list[dict[str, Any]], embedder: Embedder, cache: Path) -> None:
+    """Embed texts not in the shared embedding cache (the expensive, cold part of a build)."""
+    store = EmbeddingCache(cache / "embeddings", embedder.fingerprint, embedder.dimension)
+    text_of = {row["hash"]: row["embed_text"] for row in rows}
+    unique = list(text_of)
+    known = store.get_many(unique)
+    missing = [h for h in unique if h not in known]
+    logger.info("%d of %d chunk texts to embed", len(missing), len(unique))
+    for lo in range(0, len(missing), EMBED_BATCH):
+        part = missing[lo : lo + EMBED_BATCH]
+        store.put_many(part, embedder.embed_documents([text_of[h] for h in part]))

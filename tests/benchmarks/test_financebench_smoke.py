@@ -102,7 +102,9 @@ def test_evaluate_on_a_tiny_table() -> None:
     ]
     vectors = np.eye(3, 8, dtype=np.float32)
     store = ChunkStore(texts, metadata, ["h0", "h1", "h2"])
-    table = ChunkTable("tiny", texts, metadata, vectors, LexicalIndex.build(texts), store.columns, {})
+    table = ChunkTable(
+        "tiny", texts, metadata, vectors, LexicalIndex.build(texts), store.columns, {}, np.ones(3, bool)
+    )
     question = EvalQuestion(
         "q", "Coca-Cola capital expenditures", "KO_2017", "KO_2017", frozenset({59}), "KO", 2017, "10-K", ""
     )
