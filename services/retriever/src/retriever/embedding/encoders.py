@@ -2,6 +2,7 @@
 
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -50,8 +51,13 @@ class OnnxEncoder:
 
         path = ensure_quantized_onnx(files, cache_dir)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = os.cpu_count() or 1
+        # One thread per run, several runs in parallel: less synchronisation (and no spinning on a busy
+        # machine) than one multi-threaded run; measured ~20% less CPU per chunk.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._workers = os.cpu_count() or 1
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenizer = Tokenizer.from_file(str(files.folder / "tokenizer.json"))
         self._tokenizer.no_padding()
@@ -66,11 +72,19 @@ class OnnxEncoder:
         encodings = self._tokenizer.encode_batch(texts)
         # Length-sorted batches keep padding (wasted compute) small.
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        batches = [order[lo : lo + batch_size] for lo in range(0, len(order), batch_size)]
         with tqdm(total=len(texts), desc="embedding", unit="chunk", disable=not show_progress) as bar:
-            for lo in range(0, len(order), batch_size):
-                idx = order[lo : lo + batch_size]
-                out[idx] = self._run([encodings[i] for i in idx])
-                bar.update(len(idx))
+            if len(batches) == 1 or self._workers == 1:
+                for idx in batches:
+                    out[idx] = self._run([encodings[i] for i in idx])
+                    bar.update(len(idx))
+                return out
+            # session.run releases the GIL, so threads run batches on all cores.
+            with ThreadPoolExecutor(max_workers=self._workers) as pool:
+                results = pool.map(lambda idx: (idx, self._run([encodings[i] for i in idx])), batches)
+                for idx, vectors in results:
+                    out[idx] = vectors
+                    bar.update(len(idx))
         return out
 
     def _run(self, batch: list) -> np.ndarray:  # type: ignore[type-arg]
