@@ -2,6 +2,7 @@
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from tfkit import TERRAFORM_DIR, Terraform
@@ -31,16 +32,20 @@ def test_fmt_check(terraform: Terraform):
 
 
 def test_validate_every_root(terraform: Terraform):
-    # Each validate spends seconds loading the provider schema; run the roots side by side.
-    def validate(root: str) -> str | None:
-        path = terraform.root(root)
-        data_dir = terraform.workdir / ".data" / root.replace("/", "_")
-        init = terraform.run(
-            "init", "-backend=false", "-input=false", cwd=path, data_dir=data_dir, check=False
+    def data_dir(root: str) -> Path:
+        return terraform.workdir / ".data" / root.replace("/", "_")
+
+    # Inits one after another: terraform's plugin cache is not safe for concurrent installs.
+    for root in ROOTS:
+        terraform.run(
+            "init", "-backend=false", "-input=false", cwd=terraform.root(root), data_dir=data_dir(root)
         )
-        if init.returncode != 0:
-            return f"{root}: init failed\n{init.stdout}{init.stderr}"
-        proc = terraform.run("validate", "-json", cwd=path, data_dir=data_dir, check=False)
+
+    # Each validate spends seconds loading the provider schema; run those side by side.
+    def validate(root: str) -> str | None:
+        proc = terraform.run(
+            "validate", "-json", cwd=terraform.root(root), data_dir=data_dir(root), check=False
+        )
         if proc.returncode != 0 or not json.loads(proc.stdout).get("valid"):
             return f"{root}: {proc.stdout}{proc.stderr}"
         return None
