@@ -16,7 +16,7 @@ locals {
       RAG_EMBEDDING_BACKEND   = var.embedding_backend
       RAG_AWS_REGION          = data.aws_region.current.name
       RAG_LOG_JSON            = "true"
-      RAG_WARMUP_LAMBDA_NAME  = coalesce(var.warmup_lambda_name, "")
+      RAG_WARMUP_LAMBDA_NAME  = var.warmup_lambda_name == null ? "" : var.warmup_lambda_name
       HF_HUB_OFFLINE          = "1"
       HF_HOME                 = "/tmp/hf-home"
       TRANSFORMERS_OFFLINE    = "1"
