@@ -53,8 +53,8 @@ class GatewaySettings(BaseSettings):
     ttft_timeout: float = Field(default=60.0, gt=0)
     total_timeout: float = Field(default=600.0, gt=0)
     retries: int = Field(default=3, ge=0, le=10)
-    retry_backoff_initial: float = Field(default=0.1, ge=0)
-    retry_backoff_max: float = Field(default=2.0, ge=0)
+    retry_backoff_initial: float = Field(default=0.05, ge=0)
+    retry_backoff_max: float = Field(default=1.0, ge=0)
     retry_after_max: float = Field(default=5.0, ge=0)
     unavailable_retry_after: int = Field(default=5, ge=1)
 
