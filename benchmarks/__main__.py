@@ -1,4 +1,4 @@
-"""``python -m benchmarks {load,overhead,short} ...``."""
+"""``python -m benchmarks [--priority N] {load,overhead,short,embedding,breakdown} ...``."""
 
 import argparse
 import logging
@@ -8,6 +8,7 @@ from benchmarks import short
 from benchmarks.breakdown import command as breakdown_command
 from benchmarks.embedding import command as embedding_command
 from benchmarks.loadgen import command as load_command
+from benchmarks.loadgen.priority import raise_priority
 from benchmarks.overhead import command as overhead_command
 
 
@@ -15,6 +16,12 @@ def main(argv: list[str] | None = None) -> None:
     """Parse the subcommand and run it."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument(
+        "--priority",
+        type=int,
+        default=0,
+        help="run it and its servers in an own autogroup at nice -N (needs root; loadgen/priority.py)",
+    )
     subparsers = parser.add_subparsers(required=True)
     load_command.add_parser(subparsers)
     overhead_command.add_parser(subparsers)
@@ -27,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     for noisy in ("httpx", "httpx2", "openai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    raise_priority(args.priority)
     args.handler(args)
 
 

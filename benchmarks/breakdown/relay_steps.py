@@ -5,6 +5,11 @@ from collections.abc import Sequence
 import httpx2
 from openai import AsyncOpenAI
 
+try:  # optional: only to compare a C-parser HTTP client with httpx2
+    import aiohttp
+except ImportError:
+    aiohttp = None  # type: ignore[assignment]
+
 from benchmarks.breakdown.timing import StepTiming, time_async
 
 TOKENS = 64
@@ -43,16 +48,28 @@ async def relay_steps(base_url: str, model: str, prompts: Sequence[str], repeats
             async for _ in response.aiter_raw():
                 pass
 
+    session = aiohttp.ClientSession(base_url=base_url.rstrip("/") + "/") if aiohttp is not None else None
+
+    async def aiohttp_chunks(body: dict) -> None:  # type: ignore[type-arg]
+        assert session is not None
+        async with session.post("chat/completions", json=body) as response:
+            async for _ in response.content.iter_any():
+                pass
+
     paths = {
         "openai SDK create(stream) + parse chunks (load generator)": sdk_chunks,
         "openai SDK with_streaming_response + iter_lines (gateway today)": sdk_lines,
         "httpx2 stream + aiter_lines": raw_lines,
         "httpx2 stream + aiter_raw (forward network reads)": raw_bytes,
     }
+    if session is not None:
+        paths["aiohttp post + iter_any (C HTTP parser)"] = aiohttp_chunks
     timings = []
     cycle = [bodies[i % len(bodies)] for i in range(repeats)]
     async with sdk, raw:
         for name, path in paths.items():
             await path(bodies[0])
             timings.append(await time_async(name, [lambda b=b, p=path: p(b) for b in cycle]))
+    if session is not None:
+        await session.close()
     return timings

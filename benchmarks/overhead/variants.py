@@ -20,7 +20,44 @@ def inline_deps() -> None:
     dependency_utils.run_in_threadpool = run_inline  # type: ignore[assignment]
 
 
-VARIANTS: dict[str, Callable[[], None]] = {"inline-deps": inline_deps}
+def memo_counts() -> None:
+    """Remember token counts per text: stands in for chunk token counts precomputed at index build time."""
+    from gateway.prompt.tokens import EstimatingCounter
+
+    original = EstimatingCounter.__call__
+    limit = 50_000
+
+    def counted(self: EstimatingCounter, text: str) -> int:
+        memo: dict[str, int] = self.__dict__.setdefault("_memo", {})
+        count = memo.get(text)
+        if count is None:
+            if len(memo) >= limit:
+                memo.clear()
+            count = memo[text] = original(self, text)
+        return count
+
+    EstimatingCounter.__call__ = counted  # type: ignore[method-assign]
+
+
+def ort_one_thread() -> None:
+    """One ONNX Runtime intra-op thread, so query embedding does not compete with the event loop's core."""
+    import onnxruntime
+
+    session_class = onnxruntime.InferenceSession
+
+    def one_thread_session(path: str, options: Any = None, **kwargs: Any) -> Any:
+        options = options or onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        return session_class(path, options, **kwargs)
+
+    onnxruntime.InferenceSession = one_thread_session  # type: ignore[assignment,misc]
+
+
+VARIANTS: dict[str, Callable[[], None]] = {
+    "inline-deps": inline_deps,
+    "memo-counts": memo_counts,
+    "ort-1-thread": ort_one_thread,
+}
 
 
 def main(argv: list[str]) -> int:
