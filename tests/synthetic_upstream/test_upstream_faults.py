@@ -130,16 +130,25 @@ async def test_bad_control_update_is_400(upstream: RunningUpstream) -> None:
 
 
 def test_start_up_faults_and_loading_in_thread_mode() -> None:
-    with run_upstream(
-        mode="thread", models=["m"], ttft_ms=0, itl_ms=0, fail_next=1, loading_s=0.3
-    ) as running:
+    with run_upstream(mode="thread", models=["m"], ttft_ms=0, itl_ms=0, fail_next=1, loading_s=60) as running:
         assert httpx.get(running.root_url + "/health").status_code == 503
-        time.sleep(0.5)
+        running.control.set_faults(loading=False)
         assert httpx.get(running.root_url + "/health").status_code == 200
         body = {"model": "m", "messages": MESSAGES, "max_tokens": 2}
         first = httpx.post(running.base_url + "/chat/completions", json=body)
         second = httpx.post(running.base_url + "/chat/completions", json=body)
     assert (first.status_code, second.status_code) == (503, 200)
+
+
+def test_loading_ends_by_itself() -> None:
+    with run_upstream(mode="thread", loading_s=0.2) as running:
+        statuses = []
+        for _ in range(100):
+            statuses.append(httpx.get(running.root_url + "/health").status_code)
+            if statuses[-1] == 200:
+                break
+            time.sleep(0.1)
+    assert statuses[-1] == 200
 
 
 async def _wait_for_disconnects(upstream: RunningUpstream, count: int) -> list[dict[str, object]]:
