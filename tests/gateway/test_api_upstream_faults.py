@@ -97,6 +97,24 @@ def test_mid_stream_drop_ends_with_error_frame_and_done(gateway, upstream):
     assert status == 200 and events[-1] == "[DONE]" and "error" not in events[-2]
 
 
+def test_stream_dropped_before_any_output_is_retried(client, upstream):
+    upstream.control.set_faults(drop_after_tokens=0, drop_count=1)
+    chunks = list(client.chat.completions.create(model=MODEL, messages=MESSAGES, max_tokens=3, stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "t0 t1 t2"
+    assert upstream.control.stats()["attempts"] == 2
+
+
+def test_stream_that_never_starts_is_a_502_status(gateway, upstream, http):
+    upstream.control.set_faults(drop_after_tokens=0, drop_count=None)
+    response = http.post(
+        gateway.base_url + "/chat/completions", json={"model": MODEL, "messages": MESSAGES, "stream": True}
+    )
+    assert response.status_code == 502
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "bad_gateway"
+    assert upstream.control.stats()["attempts"] == 4
+
+
 def test_sdk_raises_on_the_mid_stream_error(client, upstream):
     upstream.control.set_faults(drop_after_tokens=2, drop_count=1)
     received = []

@@ -3,7 +3,8 @@
 import asyncio
 
 from gateway.chat.streaming import error_from_payload, is_error_payload, sources_chunk, usage_block
-from gateway.http.sse_frames import event_data, last_boundary, read_first_event, split_events
+from gateway.http.sse_frames import event_data, last_boundary, read_head, split_events
+from gateway.upstream.caller import carries_output
 
 
 def test_usage_detection_skips_null_usage():
@@ -45,12 +46,31 @@ def test_framing_handles_lf_crlf_and_partial_events():
     assert event_data(b"event: x\ndata: 1\ndata: 2") == b"1\n2"
 
 
-def test_first_event_survives_arbitrary_chunking():
+def test_stream_head_survives_arbitrary_chunking_and_waits_for_output():
+    role = b'{"id":"x","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}'
+    token = b'{"id":"x","choices":[{"index":0,"delta":{"content":"t0"}}]}'
+
     async def chunks():
-        for piece in (b": ping\n\nda", b'ta: {"id":', b'"x"}\n\ndata: [DO', b"NE]\n\n"):
+        for piece in (
+            b": ping\n\nda",
+            b"ta: " + role[:10],
+            role[10:] + b"\n\ndata: ",
+            token + b"\n\ndata: [DO",
+            b"NE]\n\n",
+        ):
             yield piece
 
-    first = asyncio.run(read_first_event(chunks()))
-    assert first is not None
-    assert first.data == b'{"id":"x"}'
-    assert first.rest == b"data: [DO"
+    head = asyncio.run(read_head(chunks(), carries_output))
+    assert head is not None
+    assert head.events == [role, token]
+    assert head.rest == b"data: [DO"
+
+
+def test_what_counts_as_output():
+    assert not carries_output(b'{"choices":[{"delta":{"role":"assistant","content":""}}]}')
+    assert carries_output(b'{"choices":[{"delta":{"content":"t0"}}]}')
+    assert carries_output(b'{"choices":[{"delta":{"tool_calls":[{"index":0}]}}]}')
+    assert carries_output(b'{"choices":[{"delta":{},"finish_reason":"stop"}]}')
+    assert carries_output(b'{"choices":[],"usage":{"prompt_tokens":1}}')
+    assert carries_output(b'{"error":{"message":"x"}}')
+    assert carries_output(b"[DONE]") and carries_output(b"not json")

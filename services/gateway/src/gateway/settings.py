@@ -37,7 +37,7 @@ class GatewaySettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     drain_timeout: float = Field(default=30.0, gt=0)
-    keep_alive_timeout: float = Field(default=75.0, gt=0)
+    keep_alive_timeout: float = Field(default=620.0, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Upstreams (vLLM servers): model served name -> base URL ending in /v1, plus a default for the rest.

@@ -183,12 +183,14 @@ class ChatService:
 
         async def open_source() -> ChatStream:
             opened = await self._caller.open_stream(prepared.upstream, prepared.payload)
-            if is_error_payload(opened.first):
+            if is_error_payload(opened.head[-1]):
                 await opened.aclose()
-                raise error_from_payload(opened.first)
+                raise error_from_payload(opened.head[-1])
             head = None
             if prepared.sources is not None:
-                head = sources_chunk(opened.first, sources=prepared.sources, fingerprint=prepared.fingerprint)
+                head = sources_chunk(
+                    opened.head[0], sources=prepared.sources, fingerprint=prepared.fingerprint
+                )
             return ChatStream(
                 opened,
                 head=head,

@@ -136,11 +136,12 @@ class ChatStream:
         """Sources chunk, then the upstream's events, then [DONE]."""
         if self._head is not None:
             yield self._head
-        first, finished = self._event(self._opened.first)
-        if first is not None:
-            yield first
-        if finished:
-            return
+        for data in self._opened.head:
+            sent, finished = self._event(data)
+            if sent is not None:
+                yield sent
+            if finished:
+                return
         buffer = self._opened.rest
         try:
             async with asyncio.timeout_at(self._deadline):

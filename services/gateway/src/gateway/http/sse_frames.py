@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 _EVENT_END = re.compile(rb"\r?\n\r?\n")
@@ -31,21 +31,25 @@ def event_data(event: bytes) -> bytes | None:
 
 
 @dataclass
-class FirstEvent:
-    """The first data event of a stream and whatever complete or partial bytes followed it."""
+class StreamHead:
+    """Data payloads up to and including the first one `is_start` accepted, and the bytes after it."""
 
-    data: bytes
+    events: list[bytes]
     rest: bytes
 
 
-async def read_first_event(chunks: AsyncIterator[bytes]) -> FirstEvent | None:
-    """Read until the first event with data; None if the stream ends before one."""
+async def read_head(chunks: AsyncIterator[bytes], is_start: Callable[[bytes], bool]) -> StreamHead | None:
+    """Read events until one satisfies `is_start`; None if the stream ends before that."""
     buffer = b""
+    events: list[bytes] = []
     async for chunk in chunks:
         buffer += chunk
         while (match := _EVENT_END.search(buffer)) is not None:
             event, buffer = buffer[: match.start()], buffer[match.end() :]
             data = event_data(event)
-            if data is not None:
-                return FirstEvent(data, buffer)
+            if data is None:
+                continue
+            events.append(data)
+            if is_start(data):
+                return StreamHead(events, buffer)
     return None

@@ -15,7 +15,7 @@ import openai
 from tenacity import RetryCallState
 
 from gateway.errors import GatewayError
-from gateway.http.sse_frames import read_first_event
+from gateway.http.sse_frames import read_head
 from gateway.metrics import Metrics
 from gateway.settings import GatewaySettings
 from gateway.upstream.failures import (
@@ -40,7 +40,7 @@ class OpenedStream:
 
     response: httpx2.Response
     chunks: AsyncIterator[bytes]
-    first: bytes
+    head: list[bytes]
     rest: bytes
     ttft: float
 
@@ -50,6 +50,35 @@ class OpenedStream:
 
 
 CHAT_PATH = "/chat/completions"
+
+
+def carries_output(data: bytes) -> bool:
+    """Whether a chunk is more than the opening role chunk: content, tool calls, a finish, usage or an error.
+
+    The stream is committed to the client only once such a chunk arrived, so an upstream that fails after
+    its role chunk (vLLM sends it with the first token) is still retried.
+    """
+    if data == b"[DONE]":
+        return True
+    try:
+        chunk = json.loads(data)
+    except ValueError:
+        return True
+    if not isinstance(chunk, dict) or "error" in chunk or chunk.get("object") == "error":
+        return True
+    choices = chunk.get("choices")
+    if not isinstance(choices, list) or not choices:
+        return True
+    for choice in choices:
+        if not isinstance(choice, dict):
+            return True
+        delta = choice.get("delta")
+        delta = delta if isinstance(delta, dict) else {}
+        if choice.get("finish_reason") or any(
+            delta.get(key) for key in ("content", "tool_calls", "reasoning_content", "function_call")
+        ):
+            return True
+    return False
 
 
 class UpstreamCaller:
@@ -92,13 +121,17 @@ class UpstreamCaller:
             )
             try:
                 chunks = response.aiter_bytes().__aiter__()
-                first = await read_first_event(chunks)
-                if first is None:
+                head = await read_head(chunks, carries_output)
+                if head is None:
                     raise EmptyUpstreamStream()
+            except httpx2.TransportError as exc:
+                # Dropped before any output: nothing has reached the client, so this is safe to retry.
+                await response.aclose()
+                raise EmptyUpstreamStream() from exc
             except BaseException:
                 await response.aclose()
                 raise
-            return OpenedStream(response, chunks, first.data, first.rest, time.perf_counter() - started)
+            return OpenedStream(response, chunks, head.events, head.rest, time.perf_counter() - started)
 
         opened = await self._with_retries(model, once, self._settings.ttft_timeout, FirstTokenTimeout)
         self._metrics.upstream_ttft_seconds.labels(model).observe(opened.ttft)

@@ -53,7 +53,9 @@ def to_gateway_error(exc: BaseException, *, retry_after: int, ttft_timeout: floa
         )
     if isinstance(exc, TotalTimeout | openai.APITimeoutError):
         return GatewayError(504, "The upstream model server timed out.", code="upstream_timeout")
-    if isinstance(exc, openai.APIConnectionError | EmptyUpstreamStream):
+    if isinstance(exc, EmptyUpstreamStream):
+        return GatewayError(502, "The upstream model server closed the stream before any output.")
+    if isinstance(exc, openai.APIConnectionError):
         return GatewayError(
             503,
             "The upstream model server is unavailable or still loading; retry later.",
