@@ -42,6 +42,14 @@ def contains_most(chunk: str, context_grams: set[tuple[str, ...]], threshold: fl
     return len(context_grams & grams) / max(len(context_grams), 1) > threshold
 
 
+def model_label(model: str) -> str:
+    """Readable model name: the hub id, or the folder name (its parent for a bare `model` folder)."""
+    path = Path(model)
+    if not path.exists():
+        return model
+    return path.parent.name if path.name == "model" else path.name
+
+
 def load_questions(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as fh:
         return [row for row in csv.DictReader(fh) if row["ticker"] in TICKERS]
@@ -114,9 +122,7 @@ def main() -> None:
             "version": index.version,
             "chunks": len(index),
             "files": len(index.manifest.sources),
-            "model": Path(index.manifest.embedding.model).name
-            if "/" in index.manifest.embedding.model and Path(index.manifest.embedding.model).exists()
-            else index.manifest.embedding.model,
+            "model": model_label(index.manifest.embedding.model),
             "backend": args.backend,
             "chunker": index.manifest.chunker.model_dump(),
             "index_type": index.manifest.index_type,
