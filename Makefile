@@ -81,7 +81,7 @@ index: venv ## build the FAISS index of CORPUS_DIR into INDEX_DIR (reused when u
 
 up: $(UP_NEEDS) ## install, prepare, index, start vLLM + gateway in the background and print how to call it
 	@# vLLM loads while the index builds; a failure on the way stops what was started.
-	bash scripts/stack.sh launch-vllm
+	$(WITH_EMBEDDER) bash scripts/stack.sh launch-vllm
 	$(WITH_EMBEDDER) bash scripts/ensure_index.sh || { bash scripts/stack.sh down; exit 1; }
 	$(WITH_EMBEDDER) bash scripts/stack.sh up || { bash scripts/stack.sh down; exit 1; }
 

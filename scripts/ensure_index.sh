@@ -53,6 +53,6 @@ mkdir -p "$index"
 started=$SECONDS
 # A model folder needs no hub; a hub id (users with internet) must be allowed to download.
 [[ -d "$model" ]] && export HF_HUB_OFFLINE=1
-"$venv/bin/rag-index" build --corpus "$corpus" --out "$index" --model "$model" --backend "$backend" --quiet
+"$venv/bin/rag-index" build --corpus "$corpus" --out "$index" --model "$model" --backend "$backend"
 echo "$wanted" >"$stamp"
 echo "ensure_index: built in $((SECONDS - started))s"

@@ -56,11 +56,14 @@ source "$repo/scripts/served_name.sh"
 served_name="${VLLM_SERVED_MODEL_NAME:-$(served_name_of "$vllm_model")}"
 started_here=()
 
+# Only values that are set are kept, so loading them never blanks a setting given in the environment.
 save_settings() {
   mkdir -p "$state"
   local key
   for key in "${SAVED_KEYS[@]}"; do
-    printf '%s=%q\n' "$key" "${!key:-}"
+    if [[ -n "${!key:-}" ]]; then
+      printf '%s=%q\n' "$key" "${!key}"
+    fi
   done >"$saved"
 }
 
@@ -180,8 +183,8 @@ example_model() {
 }
 
 print_usage_hint() {
-  local served_name
-  served_name="$(example_model)"
+  local model
+  model="$(example_model)"
   local base="http://127.0.0.1:$gateway_port/v1" keys="${RAG_API_KEYS:-}"
   local key="${keys%%,*}"
   local auth="" sdk_key="${key:-unused}"
@@ -191,16 +194,16 @@ print_usage_hint() {
   cat <<EOF
 
 Local stack is up (state: $state)
-  gateway  $base   (upstream: $(upstream_url), model: $served_name)
+  gateway  $base   (upstream: $(upstream_url), model: $model)
 
   curl -N $base/chat/completions -H 'Content-Type: application/json'$auth \\
-    -d '{"model": "$served_name", "stream": true, "max_tokens": 200, "messages": [{"role": "user", "content": "What were Apple net sales in fiscal 2024?"}]}'
+    -d '{"model": "$model", "stream": true, "max_tokens": 200, "messages": [{"role": "user", "content": "What were Apple net sales in fiscal 2024?"}]}'
 
   python - <<'PY'
 from openai import OpenAI
 client = OpenAI(base_url="$base", api_key="$sdk_key")
 reply = client.chat.completions.create(
-    model="$served_name",
+    model="$model",
     messages=[{"role": "user", "content": "What risks does Microsoft describe about AI?"}],
     max_tokens=200,
 )
