@@ -9,6 +9,7 @@ from synthetic_upstream.testing import run_upstream
 from benchmarks.breakdown.relay_steps import TOKENS, relay_steps
 from benchmarks.breakdown.retrieval_steps import retrieval_steps
 from benchmarks.breakdown.timing import StepTiming
+from benchmarks.embedding.command import parse_backends
 from benchmarks.loadgen import eventloop
 from benchmarks.loadgen.machine import describe_machine, results_dir
 from benchmarks.loadgen.prompts import load_prompts
@@ -50,7 +51,7 @@ def main(args: argparse.Namespace) -> None:
     index_dir = args.index_dir or default_index_dir()
     queries = load_prompts("fqa10k", args.queries, seed=2)
     steps: list[StepTiming] = []
-    for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
+    for backend in parse_backends(args.backends):
         found = retrieval_steps(model, backend, index_dir, queries)
         steps += found if not steps else found[:1]  # search and prompt steps do not depend on the backend
     with run_upstream(ttft_ms=0, itl_ms=0, recorded_requests=0) as upstream:

@@ -1,6 +1,7 @@
 """Client-side cost of one streamed upstream call: openai SDK paths vs raw httpx2, per request."""
 
 from collections.abc import Sequence
+from functools import partial
 
 import httpx2
 from openai import AsyncOpenAI
@@ -69,7 +70,7 @@ async def relay_steps(base_url: str, model: str, prompts: Sequence[str], repeats
     async with sdk, raw:
         for name, path in paths.items():
             await path(bodies[0])
-            timings.append(await time_async(name, [lambda b=b, p=path: p(b) for b in cycle]))
+            timings.append(await time_async(name, [partial(path, b) for b in cycle]))
     if session is not None:
         await session.close()
     return timings

@@ -6,13 +6,26 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from retriever.embedder import Embedder
+from retriever.embedder import Backend, Embedder
 
 from benchmarks.embedding.measure import BATCH_SIZES, BackendTiming, time_batches
 from benchmarks.loadgen.machine import describe_machine, results_dir
 from benchmarks.loadgen.prompts import load_prompts
 from benchmarks.loadgen.report import write_json
 from benchmarks.overhead.stack import default_embedding_model
+
+
+def parse_backends(text: str) -> list[Backend]:
+    """``"torch,onnx"`` → the embedder backends, refusing unknown names."""
+    backends: list[Backend] = []
+    for name in (part.strip() for part in text.split(",")):
+        if name == "torch":
+            backends.append("torch")
+        elif name == "onnx":
+            backends.append("onnx")
+        elif name:
+            raise SystemExit(f"unknown embedding backend {name!r}; use torch or onnx")
+    return backends
 
 
 def add_parser(subparsers: Any) -> None:
@@ -28,7 +41,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _measure(
-    model: str, backend: str, threads: int | None, queries: list[str], budget_s: float
+    model: str, backend: Backend, threads: int | None, queries: list[str], budget_s: float
 ) -> BackendTiming:
     if threads is not None:
         torch.set_num_threads(threads)
@@ -63,7 +76,7 @@ def main(args: argparse.Namespace) -> None:
     model = args.model or default_embedding_model()
     queries = load_prompts("fqa10k", 256, seed=1)
     timings = []
-    for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
+    for backend in parse_backends(args.backends):
         thread_options = [int(t) for t in args.torch_threads.split(",")] if backend == "torch" else [None]
         for threads in thread_options:
             timings.append(_measure(model, backend, threads, queries, args.budget_s))

@@ -3,6 +3,7 @@
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 
 import numpy as np
 
@@ -57,13 +58,13 @@ def time_batches(
     """p50/p95 per batch size, repeating each for about ``budget_s`` (at least 5 times)."""
     timings = []
     for size in sizes:
-        probe = time_calls(lambda s=size: embed(list(queries[:s])), 2)
+        probe = time_calls(partial(embed, list(queries[:size])), 2)
         repeats = max(5, min(200, int(budget_s / max(min(probe), 1e-4))))
         offsets = range(0, repeats)
         samples = []
         for offset in offsets:
             batch = [queries[(offset * size + i) % len(queries)] for i in range(size)]
-            samples += time_calls(lambda b=batch: embed(b), 1)
+            samples += time_calls(partial(embed, batch), 1)
         p50, p95 = (float(v) * 1000 for v in np.percentile(samples, (50, 95)))
         timings.append(BatchTiming(size, p50, p95, p50 / size))
     return timings

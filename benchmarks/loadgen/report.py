@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 
 from benchmarks.loadgen.summary import RunSummary
 
@@ -68,13 +69,13 @@ def plot_sweeps(sweeps: Mapping[str, Sequence[RunSummary]], path_prefix: Path) -
     twin.set_ylabel("output tokens/s")
     _finish(ax, "requests/s", "Throughput vs concurrency")
     lines = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    ax.legend(lines, [line.get_label() for line in lines], fontsize=8)
+    ax.legend(lines, [str(line.get_label()) for line in lines], fontsize=8)
     fig.savefig(tput_path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return [ttft_path, tput_path]
 
 
-def _finish(ax: plt.Axes, ylabel: str, title: str) -> None:
+def _finish(ax: Axes, ylabel: str, title: str) -> None:
     ax.set_xscale("log", base=2)
     ax.set_xlabel("concurrent streams")
     ax.set_ylabel(ylabel)

@@ -31,7 +31,7 @@ class ServerProcess:
         """User+system CPU seconds of the process and its children so far."""
         try:
             procs = [self._psutil, *self._psutil.children(recursive=True)]
-            return sum(p.cpu_times().user + p.cpu_times().system for p in procs)
+            return float(sum(p.cpu_times().user + p.cpu_times().system for p in procs))
         except psutil.NoSuchProcess:
             return 0.0
 

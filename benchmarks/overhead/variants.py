@@ -17,7 +17,8 @@ def inline_deps() -> None:
     async def run_inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
 
-    dependency_utils.run_in_threadpool = run_inline  # type: ignore[assignment]
+    # a module attribute the type stubs do not export; patched by name
+    setattr(dependency_utils, "run_in_threadpool", run_inline)  # noqa: B010
 
 
 def memo_counts() -> None:
@@ -36,7 +37,7 @@ def memo_counts() -> None:
             count = memo[text] = original(self, text)
         return count
 
-    EstimatingCounter.__call__ = counted  # type: ignore[method-assign]
+    EstimatingCounter.__call__ = counted
 
 
 def ort_one_thread() -> None:
@@ -50,7 +51,7 @@ def ort_one_thread() -> None:
         options.intra_op_num_threads = 1
         return session_class(path, options, **kwargs)
 
-    onnxruntime.InferenceSession = one_thread_session  # type: ignore[assignment,misc]
+    onnxruntime.InferenceSession = one_thread_session
 
 
 VARIANTS: dict[str, Callable[[], None]] = {
@@ -71,7 +72,7 @@ def main(argv: list[str]) -> int:
         VARIANTS[name]()
     from gateway.cli import main as gateway_main
 
-    return gateway_main(argv[2:] if argv[1:2] == ["--"] else argv[1:])
+    return int(gateway_main(argv[2:] if argv[1:2] == ["--"] else argv[1:]))
 
 
 if __name__ == "__main__":
