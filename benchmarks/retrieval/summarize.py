@@ -53,6 +53,27 @@ def main() -> None:
     ]
     if builds:
         out += ["## Build: 20 raw filings → searchable index", "", *build_table(builds), ""]
+        out += [f"- {r['label']}: {r['note']}" for r in builds if r.get("note")] + [""]
+    encoder = RESULTS / "encoder_cpu.json"
+    if encoder.exists():
+        e = json.loads(encoder.read_text())
+        out += [
+            "## Encoder CPU cost per chunk",
+            "",
+            f"{e['chunks']} chunks of TSLA FY2023 (mean {e['mean_tokens']} tokens), "
+            f"load average {e['loadavg'][0]}.",
+            "",
+            "| backend | CPU ms / chunk | idle 2-core chunks/s (estimate) |",
+            "| --- | --- | --- |",
+            *(
+                f"| {name} | {b['cpu_ms_per_chunk']} | {b['idle_2core_chunks_per_s_estimate']} |"
+                for name, b in e["backends"].items()
+            ),
+            "",
+            f"Cosine ONNX vs torch: mean {e['cosine_onnx_vs_torch']['mean']}, "
+            f"min {e['cosine_onnx_vs_torch']['min']}.",
+            "",
+        ]
     if recalls:
         q = recalls[0]
         out += [
@@ -62,6 +83,8 @@ def main() -> None:
             "`findable` = share of contexts that any chunk of the company contains (upper bound).",
             "",
             *recall_table(recalls),
+            "",
+            *(f"- {r['label']}: {r['note']}" for r in recalls if r.get("note")),
             "",
         ]
     (RESULTS / "README.md").write_text("\n".join(out))
