@@ -110,3 +110,22 @@ def test_sigterm_drains_in_flight_streams(index_root, upstream):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+@pytest.mark.slow
+def test_corrupt_embedding_model_cache_exits_with_one_clear_line(index_root, embedder, tmp_path, upstream):
+    from retriever.embedding.onnx_export import QUANTIZED_NAME
+
+    cached = tmp_path / "cache" / "onnx" / embedder.fingerprint / QUANTIZED_NAME
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"\x08\x07truncated onnx protobuf")
+    env = {
+        **gateway_env(index_root, upstream.base_url, free_port()),
+        "RAG_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    result = run_cli(env)
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip().splitlines()[-1].startswith("rag-gateway: error: cannot load embedding model")
+    )
+    assert "Traceback" not in result.stderr

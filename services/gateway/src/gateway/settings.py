@@ -63,7 +63,9 @@ class GatewaySettings(BaseSettings):
     index_poll_interval: float = Field(default=5.0, ge=0)
     embedding_model: str = "BAAI/bge-small-en-v1.5"
     embedding_backend: Literal["torch", "onnx"] = "onnx"
-    embedding_max_batch: int = Field(default=32, ge=1)
+    # Small on purpose: on CPU a batch of 32 costs about as much as 32 single encodes, and every query in it
+    # waits for the slowest; a cap of 8 keeps the wait short while still sharing one thread hop.
+    embedding_max_batch: int = Field(default=8, ge=1)
     vector_store_id: str = "sec-10k"
     rag_default_enabled: bool = True
     top_k: int = Field(default=5, ge=1, le=50)

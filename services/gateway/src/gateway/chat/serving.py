@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic_core import to_json
 from retriever.filters import FilterError, parse_filter
+from retriever.hits import Hit
 from starlette.responses import Response
 
 from gateway.chat.protocol import ChatCompletionRequest, RagOptions, Source
@@ -18,7 +19,7 @@ from gateway.errors import GatewayError, invalid_request
 from gateway.http.sse import DeferredSSEResponse
 from gateway.http.timing import server_timing
 from gateway.metrics import Metrics
-from gateway.prompt.builder import build_prompt, last_user_text
+from gateway.prompt.builder import PromptPlan, build_prompt, last_user_text
 from gateway.prompt.tokens import TokenCounters
 from gateway.retrieval.service import RetrievalService
 from gateway.settings import GatewaySettings
@@ -109,25 +110,28 @@ class ChatService:
         query = last_user_text(payload["messages"]) if enabled else None
         if not enabled:
             return prepared
-        hits = []
+        completion_tokens = requested or s.default_completion_tokens
+
+        def fit(hits: list[Hit]) -> PromptPlan:
+            # Runs in a worker thread; the counter loads from disk on the model's first request only.
+            return build_prompt(
+                payload["messages"],
+                hits,
+                count_tokens=self._counters.for_model(request.model),
+                max_model_len=max_model_len,
+                completion_tokens=completion_tokens,
+            )
+
+        hits: list[Hit] = []
         if query:
             k = min(rag.max_num_results or s.top_k, s.max_top_k)
             threshold = rag.score_threshold if rag.score_threshold is not None else s.score_threshold
-            retrieved = await self._retrieval.search(query, k, filters, threshold)
+            retrieved, plan = await self._retrieval.search_then(query, k, filters, threshold, then=fit)
             hits = retrieved.hits
             prepared.index_version = retrieved.index_version
             prepared.timings.update(embed=retrieved.embed_seconds, search=retrieved.search_seconds)
-        counter = self._counters.cached(request.model)
-        if counter is None:
-            counter = await asyncio.to_thread(self._counters.for_model, request.model)
-        plan = await asyncio.to_thread(
-            build_prompt,
-            payload["messages"],
-            hits,
-            count_tokens=counter,
-            max_model_len=max_model_len,
-            completion_tokens=requested or s.default_completion_tokens,
-        )
+        else:
+            plan = await asyncio.to_thread(fit, hits)
         if plan.dropped:
             logger.info("context fitting dropped %d of %d sources", plan.dropped, len(hits))
         payload["messages"] = plan.messages

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -50,12 +51,28 @@ class EstimatingCounter:
         return math.ceil(self._base(text) * self._factor)
 
 
+# Retrieved chunks recur across requests; this many distinct texts cover a busy index's hot set at a
+# few MB, and the bound keeps memory flat when every query retrieves something new.
+MEMO_SIZE = 50_000
+
+
+class MemoCounter:
+    """Remembers counts per text (bounded LRU): build_prompt re-counts the same sources every request."""
+
+    def __init__(self, counter: TokenCounter, maxsize: int = MEMO_SIZE) -> None:
+        self.name = counter.name
+        self._count = lru_cache(maxsize=maxsize)(counter.__call__)
+
+    def __call__(self, text: str) -> int:
+        return self._count(text)
+
+
 class TokenCounters:
     """Per-model counters, loaded lazily and cached; only local files are used (never a hub download)."""
 
     def __init__(self, tokenizer_paths: Mapping[str, str], fallback: TokenCounter) -> None:
         self._paths = dict(tokenizer_paths)
-        self._fallback = fallback
+        self._fallback = MemoCounter(fallback)
         self._cache: dict[str, TokenCounter] = {}
 
     def cached(self, model: str) -> TokenCounter | None:
@@ -84,7 +101,7 @@ class TokenCounters:
             )
             return self._fallback
         logger.info("counting tokens for %s with its tokenizer from %s", model, path)
-        return TokenizerCounter(tokenizer, source)
+        return MemoCounter(TokenizerCounter(tokenizer, source))
 
 
 def _tokenizer_file(source: str) -> Path | None:

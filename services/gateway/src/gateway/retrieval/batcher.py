@@ -1,4 +1,4 @@
-"""Micro-batching of concurrent query embeddings: requests arriving while a batch runs share the next one."""
+"""Micro-batching of concurrent queries: embed a batch, then finish each query, in one worker-thread hop."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -13,21 +15,35 @@ from gateway.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class _Job(Generic[T]):
+    text: str
+    finish: Callable[[np.ndarray], T]
+    future: asyncio.Future[T]
+
 
 class QueryBatcher:
-    """Collects queries and embeds them in one worker-thread call per batch, never waiting on a timer."""
+    """Collects queries, embeds them together and runs each one's `finish(vector)` in the same thread call.
+
+    Never waits on a timer: a batch holds whatever queued while the previous one ran. One hop per batch
+    (instead of one for embedding plus one per query for search and prompt fitting) keeps thread hand-offs
+    off the event loop's core.
+    """
 
     def __init__(self, embed: Callable[[list[str]], np.ndarray], max_batch: int, metrics: Metrics) -> None:
         self._embed = embed
         self._max_batch = max_batch
         self._metrics = metrics
-        self._pending: list[tuple[str, asyncio.Future[np.ndarray]]] = []
+        self._pending: list[_Job[Any]] = []
         self._worker: asyncio.Task[None] | None = None
 
-    async def embed(self, text: str) -> np.ndarray:
-        """The query vector (1-d, float32) for `text`."""
-        future: asyncio.Future[np.ndarray] = asyncio.get_running_loop().create_future()
-        self._pending.append((text, future))
+    async def run(self, text: str, finish: Callable[[np.ndarray], T]) -> T:
+        """`finish(vector)` for the query vector (1-d, float32) of `text`, computed in a worker thread."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Job(text, finish, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain())
         return await future
@@ -36,19 +52,31 @@ class QueryBatcher:
         while self._pending:
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]
-            live = [(text, future) for text, future in batch if not future.cancelled()]
+            live = [job for job in batch if not job.future.cancelled()]
             if not live:
                 continue
-            started = time.perf_counter()
+            outcomes = await asyncio.to_thread(self._process, live)
+            for job, (ok, value) in zip(live, outcomes, strict=True):
+                if job.future.done():
+                    continue
+                if ok:
+                    job.future.set_result(value)
+                else:
+                    job.future.set_exception(value)
+
+    def _process(self, jobs: list[_Job[Any]]) -> list[tuple[bool, Any]]:
+        """Runs in the worker thread; failures are returned per job, each request turns its own into a 500."""
+        started = time.perf_counter()
+        try:
+            vectors = self._embed([job.text for job in jobs])
+        except Exception as exc:  # handed to every waiting request
+            return [(False, exc)] * len(jobs)
+        self._metrics.embed_seconds.observe(time.perf_counter() - started)
+        self._metrics.embed_batch_size.observe(len(jobs))
+        outcomes: list[tuple[bool, Any]] = []
+        for row, job in enumerate(jobs):
             try:
-                vectors = await asyncio.to_thread(self._embed, [text for text, _ in live])
-            except Exception as exc:  # handed to every waiting request, which turns it into a 500
-                for _, future in live:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            self._metrics.embed_seconds.observe(time.perf_counter() - started)
-            self._metrics.embed_batch_size.observe(len(live))
-            for row, (_, future) in enumerate(live):
-                if not future.done():
-                    future.set_result(vectors[row])
+                outcomes.append((True, job.finish(vectors[row])))
+            except Exception as exc:  # only this query's request fails
+                outcomes.append((False, exc))
+        return outcomes

@@ -1,12 +1,14 @@
-"""Retrieval: embed the query (batched), search FAISS off the event loop, hot-swap new index versions."""
+"""Retrieval: embed queries (batched) and search FAISS in one worker-thread hop, hot-swap index versions."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from retriever.embedder import Embedder
@@ -18,6 +20,12 @@ from gateway.metrics import Metrics
 from gateway.retrieval.batcher import QueryBatcher
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def _nothing(hits: list[Hit]) -> None:
+    """No follow-up work after a search."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,7 @@ class RetrievalService:
     """The in-process retriever shared by chat, vector-store search and embeddings."""
 
     def __init__(
-        self, embedder: Embedder, index: SearchIndex, index_dir: Path, metrics: Metrics, max_batch: int = 32
+        self, embedder: Embedder, index: SearchIndex, index_dir: Path, metrics: Metrics, max_batch: int = 8
     ) -> None:
         self.embedder = embedder
         self._index = index
@@ -45,7 +53,7 @@ class RetrievalService:
 
     @classmethod
     def load(
-        cls, embedder: Embedder, index_dir: Path, metrics: Metrics, max_batch: int = 32
+        cls, embedder: Embedder, index_dir: Path, metrics: Metrics, max_batch: int = 8
     ) -> RetrievalService:
         """Load the current index; raises IndexLoadError with one clear line."""
         return cls(embedder, SearchIndex.load(index_dir, embedder), index_dir, metrics, max_batch)
@@ -64,14 +72,29 @@ class RetrievalService:
         self, query: str, k: int, filters: Filter | None = None, score_threshold: float | None = None
     ) -> Retrieved:
         """Top-k hits for `query`, best first."""
+        retrieved, _ = await self.search_then(query, k, filters, score_threshold, then=_nothing)
+        return retrieved
+
+    async def search_then(
+        self,
+        query: str,
+        k: int,
+        filters: Filter | None,
+        score_threshold: float | None,
+        then: Callable[[list[Hit]], T],
+    ) -> tuple[Retrieved, T]:
+        """Top-k hits and `then(hits)`, run in the embedding batch's worker thread (one hop per request)."""
         index = self._index
         started = time.perf_counter()
-        vector = await self._batcher.embed(query)
-        embedded = time.perf_counter()
-        hits = await asyncio.to_thread(index.search, query, k, filters, score_threshold, vector)
-        searched = time.perf_counter()
-        self._metrics.search_seconds.observe(searched - embedded)
-        return Retrieved(hits, index.version, embedded - started, searched - embedded)
+
+        def finish(vector: np.ndarray) -> tuple[Retrieved, T]:
+            embedded = time.perf_counter()
+            hits = index.search(query, k, filters, score_threshold, vector)
+            searched = time.perf_counter()
+            self._metrics.search_seconds.observe(searched - embedded)
+            return Retrieved(hits, index.version, embedded - started, searched - embedded), then(hits)
+
+        return await self._batcher.run(query, finish)
 
     async def embed_documents(self, texts: list[str]) -> np.ndarray:
         """Document-side embeddings (no query prefix), as stored in the index."""
