@@ -89,14 +89,23 @@ def model_not_found(model: str) -> GatewayError:
     return GatewayError(404, f"The model '{model}' does not exist.", param="model", code="model_not_found")
 
 
+# pydantic appends the union member it tried to `loc` ("str", "list[str]", "function-after[...]",
+# "ChatToolChoice"); clients only know their own field names, so those segments are dropped.
+_TYPE_TAGS = frozenset({"str", "int", "float", "bool", "bytes", "list", "dict", "none", "null"})
+
+
+def _is_type_tag(part: str) -> bool:
+    return part in _TYPE_TAGS or "[" in part or "-" in part or part[:1].isupper()
+
+
 def loc_to_param(loc: Sequence[int | str]) -> str | None:
-    """("body", "messages", 0, "role") -> "messages[0].role"."""
+    """("body", "messages", 0, "content", "str") -> "messages[0].content"."""
     parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
     text = ""
     for part in parts:
         if isinstance(part, int):
             text += f"[{part}]"
-        else:
+        elif not _is_type_tag(part):
             text += f".{part}" if text else str(part)
     return text or None
 
@@ -108,14 +117,24 @@ def from_validation_errors(errors: Sequence[Mapping[str, Any]]) -> GatewayError:
     first = errors[0]
     if first.get("type") == "json_invalid":
         return invalid_request("The request body is not valid JSON.", code="invalid_json")
-    descriptions = []
-    for error in errors[:3]:
-        param = loc_to_param(tuple(error.get("loc", ())))
+    # A union field that fails every member yields one error per member: describe the field once.
+    by_param: dict[str | None, list[str]] = {}
+    for error in errors:
+        messages = by_param.setdefault(loc_to_param(tuple(error.get("loc", ()))), [])
         message = str(error.get("msg", "invalid value"))
-        descriptions.append(f"{param}: {message}" if param else message)
-    if len(errors) > 3:
-        descriptions.append(f"and {len(errors) - 3} more")
-    return invalid_request("; ".join(descriptions), param=loc_to_param(tuple(first.get("loc", ()))))
+        if message not in messages:
+            messages.append(message)
+    descriptions = []
+    for param, messages in list(by_param.items())[:3]:
+        text = (
+            messages[0]
+            if len(messages) == 1
+            else " or ".join(m.removeprefix("Input should be ") for m in messages)
+        )
+        descriptions.append(f"{param}: {text}" if param else text)
+    if len(by_param) > 3:
+        descriptions.append(f"and {len(by_param) - 3} more")
+    return invalid_request("; ".join(descriptions), param=next(iter(by_param)))
 
 
 def from_upstream_body(status: int, body: object) -> GatewayError:
