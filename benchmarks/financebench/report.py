@@ -47,6 +47,12 @@ def markdown(runs: Sequence[Run], context: dict[str, Any]) -> str:
     ]
     for run in runs:
         s = run.scores
+        if s.n == 0:
+            lines.append(
+                f"| {run.label} | {run.variant} | {run.config.name} | {run.filter_policy} | 0 | "
+                "not run: chunks without vectors | | | | |"
+            )
+            continue
         lines.append(
             f"| {run.label} | {run.variant} | {run.config.name} | {run.filter_policy} | {s.n} | "
             f"{s.recall[1]:.3f} | "

@@ -132,3 +132,30 @@ def test_shared_manifest_dedupes_and_keeps_129_questions() -> None:
     assert len(corpus.documents) == 93
     assert corpus.canonical("MICROSOFT_2023_10K") == "MSFT_FY2023_10K"
     assert len(load_questions(corpus)) == 129
+
+
+def test_dense_runs_skip_questions_whose_candidates_lack_vectors() -> None:
+    texts = ["capital expenditures", "inventories"]
+    metadata = [_meta("KO_2017", "KO", 2017, 60), _meta("PEP_2022", "PEP", 2022, 50)]
+    store = ChunkStore(texts, metadata, ["h0", "h1"])
+    has_vector = np.array([True, False])
+    table = ChunkTable(
+        "t",
+        texts,
+        metadata,
+        np.eye(2, 8, dtype=np.float32),
+        LexicalIndex.build(texts),
+        store.columns,
+        {},
+        has_vector,
+    )
+    question = EvalQuestion(
+        "q", "capital expenditures", "KO_2017", "KO_2017", frozenset({59}), "KO", 2017, "10-K", ""
+    )
+    queries = np.eye(1, 8, dtype=np.float32)
+    dense = SearchConfig("d", mode="dense")
+    assert evaluate("t", table, [question], queries, dense, "none", lambda q: None).scores.n == 0
+    only_ko = evaluate(
+        "t", table, [question], queries, dense, "ko", lambda q: {"type": "eq", "key": "ticker", "value": "KO"}
+    )
+    assert only_ko.scores.n == 1 and only_ko.scores.recall[1] == 1.0
