@@ -53,7 +53,7 @@ UP_NEEDS += model
 endif
 endif
 
-.PHONY: help venv vllm-venv model index up down restart status logs test test-e2e bench bench-stack lint clean
+.PHONY: soak help venv vllm-venv model index up down restart status logs test test-e2e bench bench-stack lint clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -98,6 +98,9 @@ logs: ## last lines of the vLLM and gateway logs (FOLLOW=1 to follow)
 
 test: venv vllm-venv model ## the whole suite: unit, e2e against real vLLM, infra checks
 	cd $(REPO) && HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest tests $(PYTEST_ARGS)
+
+soak: venv ## reliability soak: 200 streaming clients x 60 s against a gateway process (CI runs it too)
+	bash tests/reliability/soak.sh
 
 test-e2e: venv vllm-venv model ## only the end-to-end tests
 	cd $(REPO) && HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest tests/e2e $(PYTEST_ARGS)
