@@ -83,7 +83,7 @@ up: $(UP_NEEDS) ## install, prepare, index, start vLLM + gateway in the backgrou
 	@# vLLM loads while the index builds; a failure on the way stops what was started.
 	$(WITH_EMBEDDER) bash scripts/stack.sh launch-vllm
 	$(WITH_EMBEDDER) bash scripts/ensure_index.sh || { bash scripts/stack.sh down; exit 1; }
-	$(WITH_EMBEDDER) bash scripts/stack.sh up || { bash scripts/stack.sh down; exit 1; }
+	RAG_EMBEDDING_SERVED_NAME="$${RAG_EMBEDDING_SERVED_NAME:-$(if $(EMBEDDING_MODEL),,all-MiniLM-L6-v2)}" $(WITH_EMBEDDER) bash scripts/stack.sh up || { bash scripts/stack.sh down; exit 1; }
 
 down: ## stop everything `make up` started for GATEWAY_PORT
 	bash scripts/stack.sh down

@@ -84,7 +84,9 @@ def init_state(
         retrieval=retrieval,
         chat=ChatService(settings, registry, caller, retrieval, counters, metrics),
         vector_stores=VectorStoreService(retrieval, settings.vector_store_id),
-        embeddings=EmbeddingService(retrieval, settings.embedding_model),
+        embeddings=EmbeddingService(
+            retrieval, settings.embedding_model, served_name=settings.embedding_served_name
+        ),
         models=ModelService(registry),
         warmup=warmup,
     )

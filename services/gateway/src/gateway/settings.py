@@ -63,6 +63,8 @@ class GatewaySettings(BaseSettings):
     index_poll_interval: float = Field(default=5.0, ge=0)
     embedding_model: str = "BAAI/bge-small-en-v1.5"
     embedding_backend: Literal["torch", "onnx"] = "onnx"
+    # Name clients pass to /v1/embeddings; empty = the hub id, or a local folder's name.
+    embedding_served_name: str = ""
     # Small on purpose: on CPU a batch of 32 costs about as much as 32 single encodes, and every query in it
     # waits for the slowest; a cap of 8 keeps the wait short while still sharing one thread hop.
     embedding_max_batch: int = Field(default=8, ge=1)

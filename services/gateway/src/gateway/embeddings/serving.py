@@ -19,12 +19,13 @@ MAX_CHARS = 100_000
 class EmbeddingService:
     """Document-side embeddings (the same space as the index; no query prefix)."""
 
-    def __init__(self, retrieval: RetrievalService, configured_model: str) -> None:
+    def __init__(self, retrieval: RetrievalService, configured_model: str, served_name: str = "") -> None:
         self._retrieval = retrieval
-        # A local model folder is served under its folder name, a hub id under itself.
+        # A local model folder is served under its folder name, a hub id under itself, unless named.
         path = PurePath(configured_model)
-        self.served_name = path.name if path.is_absolute() else configured_model
-        self._accepted = {configured_model, self.served_name, retrieval.embedder.model_id}
+        default_name = path.name if path.is_absolute() else configured_model
+        self.served_name = served_name or default_name
+        self._accepted = {configured_model, default_name, self.served_name, retrieval.embedder.model_id}
 
     def metrics_label(self, model: str) -> str:
         """The model as a metrics label (client-chosen names collapse to "unknown")."""
