@@ -105,8 +105,10 @@ soak: venv ## reliability soak: 200 streaming clients x 60 s against a gateway p
 test-e2e: venv vllm-venv model ## only the end-to-end tests
 	cd $(REPO) && HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest tests/e2e $(PYTEST_ARGS)
 
-bench: venv index ## synthetic load sweep + gateway overhead (python -m benchmarks short; BENCH="..." for others)
+bench: venv index ## load sweep + gateway overhead (python -m benchmarks short) and financial_qa_10k recall
 	$(VENV)/bin/python -m benchmarks $(BENCH)
+	$(WITH_EMBEDDER) && $(VENV)/bin/python benchmarks/retrieval/eval_recall.py --index $(INDEX_DIR) \
+		--model "$$EMBEDDING_MODEL" --backend $(EMBEDDING_BACKEND) --label make-bench
 
 bench-stack: venv ## load test of the running local stack on GATEWAY_PORT (start it with make up)
 	key="$${RAG_API_KEYS%%,*}"; $(VENV)/bin/python -m benchmarks load \
