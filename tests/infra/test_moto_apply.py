@@ -113,17 +113,24 @@ def applied(terraform: Terraform, moto_endpoint: str, tmp_path_factory: pytest.T
     (root / "moto.auto.tfvars.json").write_text(json.dumps(tfvars))
 
     terraform.run("init", "-input=false", cwd=root, data_dir=data_dir, timeout=120)
-    destroyed = False
-    try:
-        terraform.run(
-            "apply",
+
+    def change(command: str, *flags: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """apply/destroy with the flags they share; -parallelism matters against moto's slow ALB calls."""
+        return terraform.run(
+            command,
             "-auto-approve",
             "-input=false",
             "-parallelism=20",
+            *flags,
             cwd=root,
             data_dir=data_dir,
             timeout=420,
+            check=check,
         )
+
+    destroyed = False
+    try:
+        change("apply")
         outputs = json.loads(terraform.run("output", "-json", cwd=root, data_dir=data_dir).stdout)
         state = terraform.run("show", "-json", cwd=root, data_dir=data_dir).stdout
         yield {
@@ -132,43 +139,16 @@ def applied(terraform: Terraform, moto_endpoint: str, tmp_path_factory: pytest.T
             "endpoint": moto_endpoint,
         }
         # The state was written by the apply just before; refreshing ~120 resources first only costs minutes.
-        fast = terraform.run(
-            "destroy",
-            "-auto-approve",
-            "-refresh=false",
-            "-input=false",
-            "-parallelism=20",
-            cwd=root,
-            data_dir=data_dir,
-            timeout=420,
-            check=False,
-        )
-        if fast.returncode != 0:
+        if change("destroy", "-refresh=false", check=False).returncode != 0:
             # moto sometimes drops a launch template together with its Auto Scaling group, so the unrefreshed
             # delete gets NotFound; a refreshing destroy forgets what is already gone and removes the rest.
-            terraform.run(
-                "destroy",
-                "-auto-approve",
-                "-input=false",
-                "-parallelism=20",
-                cwd=root,
-                data_dir=data_dir,
-                timeout=420,
-            )
+            change("destroy")
         destroyed = True
         left = terraform.run("state", "list", cwd=root, data_dir=data_dir, check=False).stdout.strip()
         assert left == "", f"resources left after destroy:\n{left}"
     finally:
         if not destroyed:
-            terraform.run(
-                "destroy",
-                "-auto-approve",
-                "-input=false",
-                cwd=root,
-                data_dir=data_dir,
-                timeout=420,
-                check=False,
-            )
+            change("destroy", check=False)
 
 
 def test_outputs_are_read_back(applied):
