@@ -182,3 +182,8 @@ def test_raw_http_json_shape(gateway, http):
     body = response.json()
     assert list(body)[:2] == ["id", "object"] and body["object"] == "chat.completion"
     assert isinstance(body["sources"], list)
+
+
+def test_missing_max_tokens_sends_the_reserved_answer_budget(client, upstream):
+    client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": QUESTION}])
+    assert upstream.control.last_request()["max_tokens"] == 512

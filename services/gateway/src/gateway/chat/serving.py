@@ -100,6 +100,10 @@ class ChatService:
             )
 
         payload = request.model_dump(exclude_unset=True, exclude={"rag"})
+        if requested is None and s.default_completion_tokens < max_model_len:
+            # Context fitting reserved this many tokens for the answer; without a cap vLLM would generate
+            # until the window is full (minutes on CPU).
+            payload["max_tokens"] = s.default_completion_tokens
         if request.stream:
             # Usage is always requested upstream for the token metrics; the client only sees it if it asked.
             payload["stream_options"] = {**(payload.get("stream_options") or {}), "include_usage": True}
