@@ -12,9 +12,18 @@ import httpx
 MODEL = "synthetic-model"
 
 
+ANSWER_TOKENS = 16  # asked for explicitly: without max_tokens the gateway sends its 512-token answer budget
+
+
 def chat_body(content: str = "What was Acme's revenue in fiscal 2024?", **extra: Any) -> dict[str, Any]:
-    """A streaming chat request body for the synthetic model."""
-    return {"model": MODEL, "messages": [{"role": "user", "content": content}], "stream": True, **extra}
+    """A streaming chat request body for the synthetic model (which answers exactly max_tokens tokens)."""
+    return {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": content}],
+        "stream": True,
+        "max_tokens": ANSWER_TOKENS,
+        **extra,
+    }
 
 
 @dataclass

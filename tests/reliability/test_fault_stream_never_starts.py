@@ -7,10 +7,9 @@ import httpx
 from synthetic_upstream.tokens import expected_text
 
 from reliability.openai_shape import assert_openai_error
-from reliability.sse_client import chat_body, stream_chat
+from reliability.sse_client import ANSWER_TOKENS, chat_body, stream_chat
 
 RETRIES = 3  # the suite's gateway setting
-OUTPUT_TOKENS = 16
 
 
 async def test_stream_dropped_before_the_first_token_is_retried_cleanly(gateway, upstream):
@@ -18,7 +17,7 @@ async def test_stream_dropped_before_the_first_token_is_retried_cleanly(gateway,
     async with httpx.AsyncClient(timeout=60) as http:
         result = await stream_chat(http, gateway.url, chat_body())
     assert result.status == 200 and result.errors == [] and result.done
-    assert result.content == expected_text(OUTPUT_TOKENS)
+    assert result.content == expected_text(ANSWER_TOKENS)
     assert upstream.control.stats()["attempts"] == 2
 
 

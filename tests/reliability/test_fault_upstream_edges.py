@@ -10,10 +10,9 @@ import pytest
 from synthetic_upstream.tokens import expected_text
 
 from reliability.openai_shape import assert_openai_error
-from reliability.sse_client import chat_body
+from reliability.sse_client import ANSWER_TOKENS, chat_body
 
 RETRIES = 3  # the suite's gateway setting
-OUTPUT_TOKENS = 16
 
 
 def post(gateway, **body) -> httpx.Response:
@@ -48,6 +47,6 @@ def test_non_stream_body_dropped_is_retried_into_one_clean_answer(gateway, upstr
     upstream.control.set_faults(drop_after_tokens=3, drop_count=1)
     response = post(gateway, stream=False)
     assert response.status_code == 200, response.text
-    assert [c["message"]["content"] for c in response.json()["choices"]] == [expected_text(OUTPUT_TOKENS)]
+    assert [c["message"]["content"] for c in response.json()["choices"]] == [expected_text(ANSWER_TOKENS)]
     stats = upstream.control.stats()
     assert (stats["attempts"], stats["drops_injected"]) == (2, 1)

@@ -7,9 +7,7 @@ import httpx
 import pytest
 from synthetic_upstream.tokens import expected_text
 
-from reliability.sse_client import chat_body, stream_chat
-
-OUTPUT_TOKENS = 16  # the session upstream's default answer length
+from reliability.sse_client import ANSWER_TOKENS, chat_body, stream_chat
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
@@ -20,7 +18,7 @@ async def test_two_failures_then_one_clean_stream(gateway, upstream, status):
     assert result.status == 200, result.body
     assert result.errors == []
     assert result.done and result.events_after_done == 0
-    assert result.content == expected_text(OUTPUT_TOKENS)
+    assert result.content == expected_text(ANSWER_TOKENS)
     stats = upstream.control.stats()
     assert (stats["attempts"], stats["errors_injected"], stats["completed"]) == (3, 2, 1)
 
@@ -31,7 +29,7 @@ def test_two_failures_then_one_clean_answer(gateway, upstream, status):
     response = httpx.post(gateway.base_url + "/chat/completions", json=chat_body(stream=False), timeout=30)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert [choice["message"]["content"] for choice in body["choices"]] == [expected_text(OUTPUT_TOKENS)]
+    assert [choice["message"]["content"] for choice in body["choices"]] == [expected_text(ANSWER_TOKENS)]
     stats = upstream.control.stats()
     assert (stats["attempts"], stats["errors_injected"], stats["completed"]) == (3, 2, 1)
 
