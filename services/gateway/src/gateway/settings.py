@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from gateway.upstream.http_client import HttpClientKind
+
 _HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -47,6 +49,7 @@ class GatewaySettings(BaseSettings):
     default_max_model_len: int = Field(default=8192, ge=256)
     model_cache_ttl: float = Field(default=30.0, ge=0)
     upstream_max_connections: int = Field(default=512, ge=1)
+    upstream_http_client: HttpClientKind = "aiohttp"
 
     # Timeouts (seconds) and retries towards upstreams
     connect_timeout: float = Field(default=3.0, gt=0)

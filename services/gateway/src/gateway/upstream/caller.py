@@ -21,6 +21,7 @@ from gateway.settings import GatewaySettings
 from gateway.upstream.failures import (
     FirstTokenTimeout,
     TotalTimeout,
+    as_connection_error,
     failure_kind,
     is_unavailable,
     to_gateway_error,
@@ -171,6 +172,8 @@ class UpstreamCaller:
                             return await once()
                     except TimeoutError as exc:
                         raise timeout_error() from exc
+                    except openai.APITimeoutError as exc:
+                        raise as_connection_error(exc) from exc.__cause__
         except GatewayError:
             raise
         except (openai.APIError, EmptyUpstreamStream, FirstTokenTimeout, TotalTimeout) as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import aiohttp
 import openai
 
 from gateway.errors import GatewayError, from_upstream_body
@@ -16,6 +17,25 @@ class FirstTokenTimeout(Exception):
 
 class TotalTimeout(Exception):
     """The upstream did not finish within the total budget."""
+
+
+def as_connection_error(exc: BaseException) -> BaseException:
+    """An SDK timeout that really was a lost connection becomes the SDK's connection error.
+
+    The aiohttp transport maps every `aiohttp.ClientConnectionError` (refused, reset, server disconnected)
+    to httpx's ConnectTimeout, so the SDK raises APITimeoutError where the httpx transport raised
+    APIConnectionError. Mapped back, both transports give 503 + warm-up for a down upstream.
+    """
+    if not isinstance(exc, openai.APITimeoutError):
+        return exc
+    cause: BaseException | None = exc.__cause__
+    while cause is not None and not isinstance(cause, aiohttp.ClientError):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, aiohttp.ClientConnectionError) and not isinstance(cause, TimeoutError):
+        lost = openai.APIConnectionError(message=f"Connection error: {cause}", request=exc.request)
+        lost.__cause__ = cause
+        return lost
+    return exc
 
 
 def failure_kind(exc: BaseException) -> str:

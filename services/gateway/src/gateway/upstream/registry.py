@@ -14,7 +14,8 @@ import openai
 
 from gateway.errors import GatewayError, model_not_found
 from gateway.settings import GatewaySettings
-from gateway.upstream.failures import is_unavailable
+from gateway.upstream.failures import as_connection_error, is_unavailable
+from gateway.upstream.http_client import build_http_client
 from gateway.upstream.warmup import WarmupHook
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,8 @@ class Upstream:
             try:
                 raw = await self.client.models.with_raw_response.list(timeout=self.probe_timeout)
                 cards = raw.http_response.json().get("data", [])
-            except (openai.APIError, ValueError, AttributeError) as exc:
+            except (openai.APIError, ValueError, AttributeError) as raised:
+                exc = as_connection_error(raised)
                 self._failed_until = time.monotonic() + _CATALOG_FAILURE_TTL
                 logger.warning("upstream %s did not list its models: %s", self.base_url, type(exc).__name__)
                 if is_unavailable(exc):
@@ -93,12 +95,11 @@ class UpstreamRegistry:
         url = base_url.rstrip("/")
         if url not in self._by_url:
             s = self._settings
-            http_client = openai.DefaultAsyncHttpxClient(
-                limits=httpx2.Limits(
-                    max_connections=s.upstream_max_connections,
-                    max_keepalive_connections=s.upstream_max_connections,
-                ),
-                timeout=httpx2.Timeout(s.total_timeout, connect=s.connect_timeout),
+            http_client = build_http_client(
+                s.upstream_http_client,
+                max_connections=s.upstream_max_connections,
+                total_timeout=s.total_timeout,
+                connect_timeout=s.connect_timeout,
             )
             client = openai.AsyncOpenAI(
                 base_url=url,
