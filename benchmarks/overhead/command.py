@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 ARM_NAMES = ("direct", "gateway", "gateway_norag", "gateway_variant")
 
 
-def _env_pair(text: str) -> tuple[str, str]:
+def env_pair(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
@@ -41,9 +41,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--arms", default="direct,gateway", help=f"comma list of {', '.join(ARM_NAMES)}")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per level (ABBA order)")
     parser.add_argument(
-        "--variant",
-        default=None,
-        help="also start a patched gateway (see overhead/variants.py), measured as arm gateway_variant",
+        "--variant-env",
+        type=env_pair,
+        action="append",
+        default=[],
+        help="RAG_X=Y for a second gateway (arm gateway_variant), e.g. the setting before a change",
     )
     parser.add_argument("--ttft-ms", type=float, default=200.0)
     parser.add_argument("--itl-ms", type=float, default=20.0)
@@ -53,7 +55,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--embedding-model", default=None, help="default: offline all-MiniLM-L6-v2 folder")
     parser.add_argument("--embedding-backend", choices=["torch", "onnx"], default=None)
-    parser.add_argument("--gateway-env", type=_env_pair, action="append", default=[], help="extra RAG_X=Y")
+    parser.add_argument("--gateway-env", type=env_pair, action="append", default=[], help="extra RAG_X=Y")
     parser.add_argument(
         "--upstream-url", help="use a running upstream (with --gateway-url) instead of starting"
     )
@@ -90,7 +92,7 @@ def _servers(args: argparse.Namespace, log_dir: Path) -> Iterator[Targets]:
         embedding_model=args.embedding_model,
         embedding_backend=args.embedding_backend,
         gateway_env=dict(args.gateway_env),
-        variant=args.variant,
+        variant_env=dict(args.variant_env),
     )
     with running_stack(config, log_dir, args.upstream_url) as stack:
         yield Targets(stack.upstream_url, stack.gateway_url, stack.variant_url, stack.servers)
@@ -101,7 +103,7 @@ def _arms(args: argparse.Namespace, model: str, targets: Targets) -> list[Arm]:
     if not names or names[0] != "direct" or any(n not in ARM_NAMES for n in names):
         raise SystemExit(f"overhead: --arms must start with direct and use {', '.join(ARM_NAMES)}")
     if "gateway_variant" in names and targets.variant_url is None:
-        raise SystemExit("overhead: arm gateway_variant needs --variant")
+        raise SystemExit("overhead: arm gateway_variant needs --variant-env")
     synthetic = args.upstream_url is None  # only the synthetic upstream emits the checkable t0 t1 ... tokens
     arms = []
     for name in names:

@@ -28,7 +28,8 @@ class StackConfig:
     embedding_model: str | None = None
     embedding_backend: str | None = None
     gateway_env: Mapping[str, str] | None = None
-    variant: str | None = None
+    # A second gateway with these settings on top (arm gateway_variant): before/after of one setting.
+    variant_env: Mapping[str, str] | None = None
 
 
 @dataclass
@@ -89,13 +90,12 @@ def running_stack(config: StackConfig, log_dir: Path, upstream_url: str | None =
             stack.callback(upstream.stop)
             servers.append(upstream)
             upstream_url = f"http://127.0.0.1:{upstream.port}/v1"
-        gateway = _start_gateway("gateway", gateway_command(), config, upstream_url, log_dir)
+        gateway = _start_gateway("gateway", config, upstream_url, log_dir)
         stack.callback(gateway.stop)
         servers.append(gateway)
         variant_url = None
-        if config.variant:
-            command = [sys.executable, "-m", "benchmarks.overhead.variants", config.variant]
-            variant = _start_gateway("gateway_variant", command, config, upstream_url, log_dir)
+        if config.variant_env:
+            variant = _start_gateway("gateway_variant", config, upstream_url, log_dir, config.variant_env)
             stack.callback(variant.stop)
             servers.append(variant)
             variant_url = f"http://127.0.0.1:{variant.port}/v1"
@@ -103,11 +103,20 @@ def running_stack(config: StackConfig, log_dir: Path, upstream_url: str | None =
 
 
 def _start_gateway(
-    name: str, command: list[str], config: StackConfig, upstream_url: str, log_dir: Path
+    name: str,
+    config: StackConfig,
+    upstream_url: str,
+    log_dir: Path,
+    extra_env: Mapping[str, str] | None = None,
 ) -> ServerProcess:
     port = free_port()
-    env = {**gateway_environment(config, port, upstream_url), "PYTHONPATH": str(REPO_ROOT)}
-    return start_server(name, command, f"http://127.0.0.1:{port}/ready", log_dir, env=env, port=port)
+    env = {
+        **gateway_environment(config, port, upstream_url),
+        **(extra_env or {}),
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    ready = f"http://127.0.0.1:{port}/ready"
+    return start_server(name, gateway_command(), ready, log_dir, env=env, port=port)
 
 
 def _start_synthetic(config: StackConfig, log_dir: Path) -> ServerProcess:
