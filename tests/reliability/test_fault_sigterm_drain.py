@@ -8,6 +8,7 @@ import signal
 import time
 
 import httpx
+import pytest
 from synthetic_upstream.tokens import expected_text
 
 from reliability.gateway_process import is_listening
@@ -27,8 +28,9 @@ async def wait_until(predicate, timeout_s: float) -> bool:
     return predicate()
 
 
-async def test_in_flight_streams_finish_new_connections_refused_clean_exit(make_gateway, upstream):
-    gateway = make_gateway(drain_timeout=10)
+@pytest.mark.parametrize("workers", [1, 2], ids=["1-worker", "2-workers"])
+async def test_in_flight_streams_finish_new_connections_refused_clean_exit(make_gateway, upstream, workers):
+    gateway = make_gateway(drain_timeout=10, workers=workers)
     upstream.control.set_timing(itl_ms=ITL_MS)
     limits = httpx.Limits(max_connections=STREAMS + 5)
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:

@@ -6,17 +6,19 @@ locals {
   index_s3_url = "s3://${var.index_bucket_name}/${var.index_prefix}"
   environment = merge(
     {
-      RAG_ENVIRONMENT         = "production"
-      RAG_HOST                = "0.0.0.0"
-      RAG_PORT                = tostring(var.container_port)
-      RAG_UPSTREAMS           = jsonencode(var.upstreams)
-      RAG_DEFAULT_UPSTREAM    = values(var.upstreams)[0]
-      RAG_INDEX_DIR           = local.index_dir
-      RAG_EMBEDDING_MODEL     = var.embedding_model_path
-      RAG_EMBEDDING_BACKEND   = var.embedding_backend
-      RAG_AWS_REGION          = data.aws_region.current.name
-      RAG_LOG_JSON            = "true"
-      RAG_WARMUP_LAMBDA_NAME  = var.warmup_lambda_name == null ? "" : var.warmup_lambda_name
+      RAG_ENVIRONMENT        = "production"
+      RAG_HOST               = "0.0.0.0"
+      RAG_PORT               = tostring(var.container_port)
+      RAG_UPSTREAMS          = jsonencode(var.upstreams)
+      RAG_DEFAULT_UPSTREAM   = values(var.upstreams)[0]
+      RAG_INDEX_DIR          = local.index_dir
+      RAG_EMBEDDING_MODEL    = var.embedding_model_path
+      RAG_EMBEDDING_BACKEND  = var.embedding_backend
+      RAG_AWS_REGION         = data.aws_region.current.name
+      RAG_LOG_JSON           = "true"
+      RAG_WARMUP_LAMBDA_NAME = var.warmup_lambda_name == null ? "" : var.warmup_lambda_name
+      # One uvicorn worker per vCPU: one event loop per core (metrics are summed across workers).
+      RAG_WORKERS             = tostring(max(1, floor(var.cpu / 1024)))
       HF_HUB_OFFLINE          = "1"
       HF_HOME                 = "/tmp/hf-home"
       TRANSFORMERS_OFFLINE    = "1"

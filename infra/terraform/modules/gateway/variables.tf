@@ -81,7 +81,7 @@ variable "container_port" {
 }
 
 variable "cpu" {
-  description = "Fargate task CPU units."
+  description = "Fargate task CPU units; the gateway runs one worker process per 1024 units (RAG_WORKERS)."
   type        = number
   default     = 1024
 }

@@ -6,7 +6,6 @@ import argparse
 import logging
 import signal
 import sys
-import warnings
 from pathlib import Path
 
 import uvicorn
@@ -14,8 +13,9 @@ from pydantic import ValidationError
 from retriever.index import IndexLoadError
 
 from gateway.app import build_app, load_embedder, load_index
-from gateway.logs import configure_logging
+from gateway.logs import configure_logging, quiet_model_loading
 from gateway.settings import GatewaySettings
+from gateway.supervisor import serve_workers
 
 logger = logging.getLogger(__name__)
 
@@ -32,19 +32,6 @@ def _first_line(exc: BaseException) -> str:
 def _fail(message: str) -> int:
     print(f"rag-gateway: error: {message}", file=sys.stderr)
     return 2
-
-
-def _quiet_model_loading() -> None:
-    # Start-up failures must read as one line on stderr, not progress bars and library deprecation notices.
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    except ImportError:
-        logger.debug("transformers not installed; nothing to silence")
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -69,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         first = exc.errors()[0]
         return _fail(f"invalid setting {'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
     configure_logging(settings.log_level, settings.log_json)
-    _quiet_model_loading()
+    quiet_model_loading()
     if not Path(settings.index_dir).is_dir():
         # Fail before spending seconds on the embedding model; load() below explains the other cases.
         return _fail(f"no index found at {settings.index_dir} (run `rag-index build`)")
@@ -81,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         index = load_index(settings, embedder)
     except IndexLoadError as exc:
         return _fail(str(exc).splitlines()[0] if str(exc) else "index could not be loaded")
+    if settings.workers > 1:
+        # The load above only proved that the workers will start; each loads its own copy.
+        del embedder, index
+        return serve_workers(settings, overrides)
     app = build_app(settings, embedder=embedder, index=index)
     # uvicorn drains on SIGTERM, restores the previous handler and re-raises the signal; with this no-op
     # in place a drained shutdown exits with status 0 instead of being killed by the re-raised SIGTERM.

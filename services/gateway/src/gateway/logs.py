@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import warnings
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -43,3 +44,16 @@ def configure_logging(level: str, as_json: bool) -> None:
     root.setLevel(level.upper())
     for noisy in ("openai", "httpx", "httpx2", "httpcore", "httpcore2", "botocore", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def quiet_model_loading() -> None:
+    """Start-up failures must read as one line on stderr, not progress bars and deprecation notices."""
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    except ImportError:
+        logging.getLogger(__name__).debug("transformers not installed; nothing to silence")

@@ -1,8 +1,14 @@
-"""Prometheus instruments, one registry per app so several apps can live in one process (tests)."""
+"""Prometheus instruments, one registry per app so several apps can live in one process (tests).
+
+With several worker processes (RAG_WORKERS > 1) the CLI sets PROMETHEUS_MULTIPROC_DIR before the workers
+start; each worker then writes its samples there and /metrics, served by any worker, adds them up.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -19,7 +25,12 @@ class Metrics:
             ["route", "model", "status"],
             registry=r,
         )
-        self.in_flight = Gauge("rag_gateway_in_flight_requests", "Requests being served", registry=r)
+        self.in_flight = Gauge(
+            "rag_gateway_in_flight_requests",
+            "Requests being served",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
         self.request_seconds = Histogram(
             "rag_gateway_request_seconds",
             "Time to the end of the response",
@@ -61,5 +72,10 @@ class Metrics:
         self.index_swaps = Counter("rag_gateway_index_swaps", "Hot swaps of the search index", registry=r)
 
     def render(self) -> bytes:
-        """Text exposition format."""
-        return generate_latest(self.registry)
+        """Text exposition format: this process's registry, or every worker's samples when multiprocess."""
+        shared_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if not shared_dir:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=shared_dir)
+        return generate_latest(registry)

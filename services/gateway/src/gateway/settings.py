@@ -40,6 +40,8 @@ class GatewaySettings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     drain_timeout: float = Field(default=30.0, gt=0)
     keep_alive_timeout: float = Field(default=620.0, gt=0)
+    # uvicorn worker processes; each loads the embedder and index. Rate limits are counted per process.
+    workers: int = Field(default=1, ge=1, le=32)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Upstreams (vLLM servers): model served name -> base URL ending in /v1, plus a default for the rest.
