@@ -9,7 +9,7 @@ from benchmarks.financebench.paths import TICKERS_CSV
 
 @dataclass(frozen=True)
 class Company:
-    """One issuer: FinanceBench's short name, ticker, legal name, CIK, fiscal calendar, name aliases."""
+    """One issuer: FinanceBench's short name, ticker, legal name, CIK, fiscal calendar."""
 
     company: str
     ticker: str
@@ -18,12 +18,6 @@ class Company:
     fy_end_month: int
     # Fiscal year N ends in calendar year N + offset (Foot Locker's and Ulta's "fiscal 2023" end early 2024).
     fy_label_offset: int
-    aliases: tuple[str, ...]
-
-    def names(self) -> tuple[str, ...]:
-        """Every name the company may be called by in a question, longest first."""
-        all_names = {self.company, self.name, *self.aliases}
-        return tuple(sorted((n for n in all_names if n), key=len, reverse=True))
 
 
 def load_companies(path: Path = TICKERS_CSV) -> list[Company]:
@@ -37,7 +31,6 @@ def load_companies(path: Path = TICKERS_CSV) -> list[Company]:
                 cik=row["cik"].strip(),
                 fy_end_month=int(row["fy_end_month"]),
                 fy_label_offset=int(row["fy_label_offset"]),
-                aliases=tuple(a.strip() for a in row["aliases"].split("|") if a.strip()),
             )
             for row in csv.DictReader(fh)
         ]

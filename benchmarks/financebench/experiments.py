@@ -4,10 +4,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from retriever.chunking import ChunkerParams
+from retriever.query_analysis import Catalog, QueryAnalyzer, filter_for
 
 from benchmarks.financebench.chunk_table import ChunkTable
 from benchmarks.financebench.evaluate import FilterPolicy
-from benchmarks.financebench.query_analysis import Catalog, QueryAnalyzer, filter_for
 from benchmarks.financebench.questions import EvalQuestion, oracle_filter
 from benchmarks.financebench.search import SearchConfig
 from benchmarks.financebench.variants import VariantSpec

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from retriever.query_analysis import QueryAnalyzer, QueryScope
 
 from benchmarks.financebench.chunk_table import ChunkTable
-from benchmarks.financebench.companies import load_companies
 from benchmarks.financebench.documents import SharedCorpus, shared_corpus, write_manifest
 from benchmarks.financebench.embedding import offline_embedder
 from benchmarks.financebench.evaluate import Run, evaluate
@@ -26,7 +26,6 @@ from benchmarks.financebench.experiments import (
     variant_experiments,
 )
 from benchmarks.financebench.paths import RESULTS_DIR, cache_dir
-from benchmarks.financebench.query_analysis import QueryAnalyzer
 from benchmarks.financebench.questions import EvalQuestion, load_questions
 from benchmarks.financebench.report import write_results
 from benchmarks.financebench.variants import build_variant
@@ -43,8 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--embed",
-        action="store_true",
-        help="embed every chunk not yet in the embedding cache (the cold build; hours on a busy 2-core box)",
+        nargs="?",
+        const="all",
+        default="",
+        metavar="VARIANTS",
+        help="embed chunks not yet in the embedding cache: of every index (no value) or of the named comma "
+        "list, e.g. --embed pages+titles (about 20 min per 50k chunks on 2 idle cores)",
     )
     parser.add_argument(
         "--retriever-index", action="store_true", help="also build/load `rag-index` and check it"
@@ -67,10 +70,8 @@ def _record_build(cache: Path, name: str, seconds: float | None) -> dict[str, An
 
 
 def analyzer_for(table: ChunkTable) -> QueryAnalyzer:
-    """Issuer names from the index metadata, plus the aliases recorded in tickers.csv."""
-    issuers = {(m.ticker, m.company) for m in table.metadata}
-    aliases = {c.ticker: [c.company, *c.aliases] for c in load_companies()}
-    return QueryAnalyzer.from_names(sorted(issuers), aliases)
+    """The retriever's own: issuer names from the index metadata plus its packaged brand names."""
+    return QueryScope.for_metadata(table.metadata).analyzer
 
 
 def _corpus_note(corpus: SharedCorpus) -> str:
@@ -88,15 +89,17 @@ def run(args: argparse.Namespace) -> list[Run]:
     write_manifest(corpus, cache / "manifest.csv")
     embedder = offline_embedder(cache, args.backend)
     questions = load_questions(corpus)
-    specs = [BASE, HEADERS]
+    keyed = {"base": BASE, "headers": HEADERS}
     for name in filter(None, args.variants.split(",")):
         if name not in VARIANTS:
             raise SystemExit(f"unknown variant {name!r}; expected one of {', '.join(VARIANTS)}")
-        specs.append(VARIANTS[name])
+        keyed[name] = VARIANTS[name]
+    specs = list(keyed.values())
     tables: dict[str, ChunkTable] = {}
     times: dict[str, Any] = {}
-    for spec in specs:
-        table, seconds = build_variant(spec, corpus, embedder, cache, embed_missing=args.embed)
+    for key, spec in keyed.items():
+        embed = args.embed == "all" or key in args.embed.split(",")
+        table, seconds = build_variant(spec, corpus, embedder, cache, embed_missing=embed)
         times = _record_build(cache, spec.chunking_key + "/" + spec.bm25_over, seconds)
         tables[spec.name] = table
     experiments = base_experiments() + [e for s in specs[2:] for e in variant_experiments(s)]

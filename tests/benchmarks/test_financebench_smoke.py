@@ -1,8 +1,7 @@
-"""Smoke test of the FinanceBench evaluation: manifest, query analysis, search and scoring on tiny inputs."""
+"""Smoke test of the FinanceBench evaluation: manifest, search and scoring on tiny inputs."""
 
 import numpy as np
 import pytest
-from retriever.filters import parse_filter
 from retriever.hits import ChunkMetadata
 from retriever.index.lexical import LexicalIndex
 from retriever.index.store import ChunkStore
@@ -12,16 +11,8 @@ from benchmarks.financebench.companies import load_companies
 from benchmarks.financebench.documents import period_end
 from benchmarks.financebench.evaluate import evaluate
 from benchmarks.financebench.metrics import score
-from benchmarks.financebench.query_analysis import Catalog, QueryAnalyzer, filter_for
 from benchmarks.financebench.questions import EvalQuestion
 from benchmarks.financebench.search import SearchConfig
-
-
-def _analyzer() -> QueryAnalyzer:
-    companies = load_companies()
-    return QueryAnalyzer.from_names(
-        [(c.ticker, c.name) for c in companies], {c.ticker: [c.company, *c.aliases] for c in companies}
-    )
 
 
 def _meta(doc_id: str, ticker: str, year: int, page: int) -> ChunkMetadata:
@@ -43,37 +34,6 @@ def _meta(doc_id: str, ticker: str, year: int, page: int) -> ChunkMetadata:
         None,
         f"{doc_id}.pdf",
     )
-
-
-def test_query_analysis_finds_company_year_and_form() -> None:
-    analyzer = _analyzer()
-    a = analyzer.analyze("What is Coca Cola's FY2017 ROA, using FY2016 and FY2017 total assets?")
-    assert a.tickers == ("KO",) and a.fiscal_year == 2017
-    assert analyzer.analyze("Did Pepsico raise guidance as of FY2023Q1?").tickers == ("PEP",)
-    assert analyzer.analyze("What was the key agenda of AMCOR's 8k filing?").form == "8-K"
-    # Common words that are also company names only count when capitalised as a name.
-    assert analyzer.analyze("How many square feet does the block of stores cover in 2022?").tickers == ()
-    assert analyzer.analyze("As of FY 2021, what will Verizon pay retirees in 2024?").fiscal_year == 2021
-
-
-def test_filter_falls_back_to_later_filing_and_drops_unknown_years() -> None:
-    catalog = Catalog(frozenset({("PFE", 2021, "10-K"), ("PFE", 2023, "10-Q")}))
-    analyzer = _analyzer()
-    f = filter_for(analyzer.analyze("Did Pfizer's net income rise in 2019?"), catalog)
-    assert f == {
-        "type": "and",
-        "filters": [
-            {"type": "eq", "key": "ticker", "value": "PFE"},
-            {"type": "eq", "key": "fiscal_year", "value": 2021},
-        ],
-    }
-    assert filter_for(analyzer.analyze("Pfizer in FY2030"), catalog) == {
-        "type": "eq",
-        "key": "ticker",
-        "value": "PFE",
-    }
-    assert filter_for(analyzer.analyze("Revenue in FY2021?"), catalog) is None
-    assert parse_filter(f) is not None
 
 
 def test_period_end_follows_the_fiscal_calendar() -> None:

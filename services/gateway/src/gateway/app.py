@@ -83,7 +83,9 @@ def init_state(
         registry=registry,
         retrieval=retrieval,
         chat=ChatService(settings, registry, caller, retrieval, counters, metrics),
-        vector_stores=VectorStoreService(retrieval, settings.vector_store_id),
+        vector_stores=VectorStoreService(
+            retrieval, settings.vector_store_id, infer_filters=settings.infer_filters
+        ),
         embeddings=EmbeddingService(
             retrieval, settings.embedding_model, served_name=settings.embedding_served_name
         ),

@@ -78,6 +78,8 @@ class GatewaySettings(BaseSettings):
     top_k: int = Field(default=5, ge=1, le=50)
     max_top_k: int = Field(default=50, ge=1, le=200)
     score_threshold: float | None = None
+    # A question naming companies is searched within their filings unless the request sets filters.
+    infer_filters: bool = True
 
     # Prompt fitting
     tokenizers: dict[str, str] = Field(default_factory=dict)

@@ -53,6 +53,8 @@ class RagOptions(BaseModel):
     max_num_results: int | None = Field(default=None, ge=1, le=50)
     score_threshold: float | None = Field(default=None, ge=-1.0, le=1.0)
     filters: dict[str, Any] | None = None
+    # Without `filters`: scope the search to the companies (and fiscal year) the question names.
+    infer_filters: bool | None = None
 
 
 class ChatCompletionRequest(BaseModel):

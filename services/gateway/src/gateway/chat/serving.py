@@ -130,8 +130,13 @@ class ChatService:
         if query:
             k = min(rag.max_num_results or s.top_k, s.max_top_k)
             threshold = rag.score_threshold if rag.score_threshold is not None else s.score_threshold
-            retrieved, plan = await self._retrieval.search_then(query, k, filters, threshold, then=fit)
+            infer = rag.infer_filters if rag.infer_filters is not None else s.infer_filters
+            retrieved, plan = await self._retrieval.search_then(
+                query, k, filters, threshold, then=fit, infer_filters=infer
+            )
             hits = retrieved.hits
+            if retrieved.inferred_filter is not None:
+                logger.info("search scoped by the question: %s", retrieved.inferred_filter)
             prepared.index_version = retrieved.index_version
             prepared.timings.update(embed=retrieved.embed_seconds, search=retrieved.search_seconds)
         else:

@@ -36,6 +36,7 @@ class Retrieved:
     index_version: str
     embed_seconds: float
     search_seconds: float
+    inferred_filter: Filter | None = None
 
 
 class RetrievalService:
@@ -69,10 +70,18 @@ class RetrievalService:
         return self._index.version
 
     async def search(
-        self, query: str, k: int, filters: Filter | None = None, score_threshold: float | None = None
+        self,
+        query: str,
+        k: int,
+        filters: Filter | None = None,
+        score_threshold: float | None = None,
+        *,
+        infer_filters: bool = False,
     ) -> Retrieved:
         """Top-k hits for `query`, best first."""
-        retrieved, _ = await self.search_then(query, k, filters, score_threshold, then=_nothing)
+        retrieved, _ = await self.search_then(
+            query, k, filters, score_threshold, then=_nothing, infer_filters=infer_filters
+        )
         return retrieved
 
     async def search_then(
@@ -82,17 +91,25 @@ class RetrievalService:
         filters: Filter | None,
         score_threshold: float | None,
         then: Callable[[list[Hit]], T],
+        *,
+        infer_filters: bool = False,
     ) -> tuple[Retrieved, T]:
-        """Top-k hits and `then(hits)`, run in the embedding batch's worker thread (one hop per request)."""
+        """Top-k hits and `then(hits)`, run in the embedding batch's worker thread (one hop per request).
+
+        With `infer_filters` and no explicit filter, a question naming companies is searched within their
+        filings (and the fiscal year / form it names, when the index holds them).
+        """
         index = self._index
         started = time.perf_counter()
 
         def finish(vector: np.ndarray) -> tuple[Retrieved, T]:
             embedded = time.perf_counter()
-            hits = index.search(query, k, filters, score_threshold, vector)
+            inferred = index.infer_filter(query) if infer_filters and filters is None else None
+            hits = index.search(query, k, filters or inferred, score_threshold, vector)
             searched = time.perf_counter()
             self._metrics.search_seconds.observe(searched - embedded)
-            return Retrieved(hits, index.version, embedded - started, searched - embedded), then(hits)
+            retrieved = Retrieved(hits, index.version, embedded - started, searched - embedded, inferred)
+            return retrieved, then(hits)
 
         return await self._batcher.run(query, finish)
 

@@ -50,9 +50,10 @@ def to_result(hit: Hit) -> VectorStoreSearchResult:
 class VectorStoreService:
     """Lists the one store and searches it."""
 
-    def __init__(self, retrieval: RetrievalService, store_id: str) -> None:
+    def __init__(self, retrieval: RetrievalService, store_id: str, *, infer_filters: bool = False) -> None:
         self._retrieval = retrieval
         self._store_id = store_id
+        self._infer_filters = infer_filters
 
     def _require(self, store_id: str) -> None:
         if store_id != self._store_id:
@@ -104,7 +105,12 @@ class VectorStoreService:
         except FilterError as exc:
             raise invalid_request(str(exc), param=exc.param or "filters") from None
         threshold = request.ranking_options.score_threshold if request.ranking_options else None
-        retrieved = await self._retrieval.search(text, request.max_num_results, filters, threshold)
+        # `rewrite_query` is OpenAI's switch for query processing; ours scopes the search to the companies
+        # the query names (RAG_INFER_FILTERS when the request does not say).
+        infer = request.rewrite_query if request.rewrite_query is not None else self._infer_filters
+        retrieved = await self._retrieval.search(
+            text, request.max_num_results, filters, threshold, infer_filters=infer
+        )
         return VectorStoreSearchResultsPage(
             search_query=queries, data=[to_result(hit) for hit in retrieved.hits]
         )

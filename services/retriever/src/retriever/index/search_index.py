@@ -4,6 +4,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from retriever.index.lexical import LexicalIndex
 from retriever.index.manifest import MANIFEST_FILE, IndexManifest
 from retriever.index.store import CHUNKS_FILE, ChunkStore
 from retriever.index.vectors import dense_search, load_vectors, top_k
+from retriever.query_analysis import QueryScope
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,16 @@ class SearchIndex:
 
     def __len__(self) -> int:
         return len(self.store)
+
+    @cached_property
+    def scope(self) -> QueryScope:
+        """Issuers, fiscal years and forms this version holds, to infer a question's filter."""
+        return QueryScope.for_metadata(self.store.metadata)
+
+    def infer_filter(self, query: str) -> Filter | None:
+        """The filter a question implies (the companies it names, and their fiscal year and form if held)."""
+        inferred = self.scope.filter_for(query)
+        return parse_filter(inferred) if inferred is not None else None
 
     @staticmethod
     def current_version(index_dir: Path) -> str | None:

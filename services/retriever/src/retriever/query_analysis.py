@@ -1,12 +1,17 @@
 """Infer the companies, fiscal year and form a question is about, and turn them into a metadata filter.
 
-Reusable outside the benchmark: build a QueryAnalyzer from the issuers an index holds
-(`QueryAnalyzer.from_names`) and ask `filter_for(question, catalog)` for an OpenAI-style filter.
+A question that names its company ("What was 3M's FY2018 capex?") is answered from that company's filings:
+`QueryScope.for_metadata(chunk metadata)` knows the issuers an index holds (legal names, their short forms
+and the brand names in `issuer_names.csv`) and which fiscal years and forms it has, and `filter_for(question)`
+returns an OpenAI-style filter that cannot come back empty, or None when the question names no issuer.
 """
 
+import csv
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
 
 # Legal suffixes dropped to derive the short name people use ("The Boeing Company" → "Boeing").
@@ -182,3 +187,35 @@ def filter_for(analysis: QueryAnalysis, catalog: Catalog) -> dict[str, Any] | No
     if form is not None:
         parts.append({"type": "eq", "key": "form", "value": form})
     return parts[0] if len(parts) == 1 else {"type": "and", "filters": parts}
+
+
+@cache
+def issuer_names() -> dict[str, tuple[str, ...]]:
+    """Names people use for issuers beyond their legal name (Google, Facebook, J&J), by ticker."""
+    text = resources.files("retriever").joinpath("issuer_names.csv").read_text(encoding="utf-8")
+    return {
+        row["ticker"].upper(): tuple(n.strip() for n in row["names"].split("|") if n.strip())
+        for row in csv.DictReader(text.splitlines())
+    }
+
+
+class QueryScope:
+    """The filter a question implies within one index: issuers named, fiscal year and form held."""
+
+    def __init__(self, analyzer: QueryAnalyzer, catalog: Catalog) -> None:
+        self.analyzer = analyzer
+        self.catalog = catalog
+
+    @classmethod
+    def for_metadata(cls, rows: Iterable[Any]) -> "QueryScope":
+        """From chunk metadata (ticker, company, fiscal_year, form): only issuers the index holds."""
+        rows = list(rows)
+        issuers = sorted({(r.ticker.upper(), r.company) for r in rows if r.ticker})
+        held = {ticker for ticker, _ in issuers}
+        aliases = {t: names for t, names in issuer_names().items() if t in held}
+        catalog = Catalog.from_metadata(r for r in rows if r.ticker)
+        return cls(QueryAnalyzer.from_names(issuers, aliases), catalog)
+
+    def filter_for(self, question: str) -> dict[str, Any] | None:
+        """OpenAI-style filter for the question, or None when it names no issuer of this index."""
+        return filter_for(self.analyzer.analyze(question), self.catalog)
