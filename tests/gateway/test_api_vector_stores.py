@@ -61,3 +61,30 @@ def test_search_works_without_an_upstream(make_gateway):
     gateway = make_gateway(default_upstream="http://127.0.0.1:9/v1")
     with openai.OpenAI(base_url=gateway.base_url, api_key="x", max_retries=0) as sdk:
         assert list(sdk.vector_stores.search("sec-10k", query="GPU", max_num_results=2))
+
+
+QUESTION_NAMING_APPLE = "How much did Apple earn from data center GPUs and CUDA?"
+
+
+def test_a_query_naming_a_company_is_searched_in_its_filings(client):
+    results = list(client.vector_stores.search("sec-10k", query=QUESTION_NAMING_APPLE, max_num_results=5))
+    assert {r.attributes["ticker"] for r in results} == {"AAPL"}
+
+
+def test_rewrite_query_false_searches_everything(client):
+    results = list(
+        client.vector_stores.search(
+            "sec-10k", query=QUESTION_NAMING_APPLE, max_num_results=5, rewrite_query=False
+        )
+    )
+    assert "NVDA" in {r.attributes["ticker"] for r in results}  # the GPU passages are NVIDIA's
+
+
+def test_chat_sources_follow_the_company_the_question_names(client):
+    messages = [{"role": "user", "content": QUESTION_NAMING_APPLE}]
+    scoped = client.chat.completions.create(model="synthetic-model", messages=messages, max_tokens=2)
+    assert {s["ticker"] for s in scoped.model_extra["sources"]} == {"AAPL"}
+    unscoped = client.chat.completions.create(
+        model="synthetic-model", messages=messages, max_tokens=2, extra_body={"rag": {"infer_filters": False}}
+    )
+    assert "NVDA" in {s["ticker"] for s in unscoped.model_extra["sources"]}
