@@ -1,7 +1,12 @@
 """Pure prompt building: fencing, ordering, context fitting."""
 
+from pathlib import Path
+
+import pytest
 from gateway.prompt.builder import RAG_INSTRUCTIONS, build_prompt, format_source, last_user_text
+from gateway.prompt.tokens import EstimatingCounter, TokenizerCounter
 from retriever.hits import ChunkMetadata, Hit
+from tokenizers import Tokenizer
 
 
 def make_hit(n: int, score: float, text: str = "Revenue grew 8% to $383 billion.") -> Hit:
@@ -95,3 +100,52 @@ def test_query_is_the_last_user_message_text_parts_included():
     ]
     assert last_user_text(messages) == "second"
     assert last_user_text([{"role": "system", "content": "x"}]) is None
+
+
+def test_a_prompt_that_surely_fits_is_not_tokenized_and_matches_the_counted_one():
+    calls: list[str] = []
+
+    def counting(text: str) -> int:
+        calls.append(text)
+        return words(text)
+
+    messages = [{"role": "user", "content": "What was revenue?"}]
+    hits = [make_hit(n, 1.0 - n / 10) for n in range(1, 6)]
+    quick = build_prompt(
+        messages, hits, count_tokens=counting, max_model_len=8192, completion_tokens=512, upper_bound=len
+    )
+    assert calls == []
+    counted = build_prompt(messages, hits, count_tokens=counting, max_model_len=8192, completion_tokens=512)
+    assert quick.messages == counted.messages and quick.used == counted.used
+    assert quick.prompt_tokens >= counted.prompt_tokens
+
+
+def test_a_tight_window_falls_back_to_exact_counting():
+    hits = [make_hit(n, 1.0 - n / 10, "word " * 100) for n in range(1, 6)]
+    plan = build_prompt(
+        [{"role": "user", "content": "why " * 300}],
+        hits,
+        count_tokens=words,
+        max_model_len=800,
+        completion_tokens=100,
+        upper_bound=len,  # 5 x 500 characters cannot fit 700 tokens, so sources are counted one by one
+    )
+    assert 0 < len(plan.used) < 5 and plan.prompt_tokens <= 700
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Revenue grew 8% to $383.3 billion.",
+        "....!!!???",
+        "1 2 3 4 5 6 7 8 9",
+        "Zürich 株式会社 🚀",
+        "a" * 50,
+    ],
+)
+def test_token_bounds_are_never_below_the_counts(text, embedder):
+    estimating = EstimatingCounter(embedder.count_tokens, 1.3)
+    exact = TokenizerCounter(Tokenizer.from_file(str(Path(embedder.model_id) / "tokenizer.json")), "minilm")
+    assert estimating.upper_bound(text) >= estimating(text)
+    assert exact.upper_bound(text) >= exact(text)

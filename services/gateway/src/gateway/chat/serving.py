@@ -118,12 +118,14 @@ class ChatService:
 
         def fit(hits: list[Hit]) -> PromptPlan:
             # Runs in a worker thread; the counter loads from disk on the model's first request only.
+            counter = self._counters.for_model(request.model)
             return build_prompt(
                 payload["messages"],
                 hits,
-                count_tokens=self._counters.for_model(request.model),
+                count_tokens=counter,
                 max_model_len=max_model_len,
                 completion_tokens=completion_tokens,
+                upper_bound=counter.upper_bound,
             )
 
         hits: list[Hit] = []

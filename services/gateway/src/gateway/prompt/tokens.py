@@ -22,16 +22,29 @@ class TokenCounter(Protocol):
 
     def __call__(self, text: str) -> int: ...
 
+    def upper_bound(self, text: str) -> int:
+        """A count never below __call__'s, without tokenizing (a prompt that surely fits skips counting)."""
+        ...
+
 
 class TokenizerCounter:
     """Exact counts with the upstream model's own tokenizer (tokenizer.json, Rust `tokenizers`)."""
 
     def __init__(self, tokenizer: Tokenizer, name: str) -> None:
+        # A tokenizer.json may carry padding/truncation settings (sentence-transformers' pad to 128): a
+        # count needs neither.
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
         self._tokenizer = tokenizer
         self.name = name
 
     def __call__(self, text: str) -> int:
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def upper_bound(self, text: str) -> int:
+        # Byte-level BPE and byte-fallback SentencePiece spend at most one token per UTF-8 byte; +1 for
+        # SentencePiece's dummy-prefix piece.
+        return len(text.encode("utf-8")) + 1
 
 
 class EstimatingCounter:
@@ -50,6 +63,10 @@ class EstimatingCounter:
     def __call__(self, text: str) -> int:
         return math.ceil(self._base(text) * self._factor)
 
+    def upper_bound(self, text: str) -> int:
+        # Every WordPiece token covers at least one character ([UNK] a whole word); +2 for [CLS] and [SEP].
+        return math.ceil((len(text) + 2) * self._factor)
+
 
 # Retrieved chunks recur across requests; this many distinct texts cover a busy index's hot set at a
 # few MB, and the bound keeps memory flat when every query retrieves something new.
@@ -62,9 +79,13 @@ class MemoCounter:
     def __init__(self, counter: TokenCounter, maxsize: int = MEMO_SIZE) -> None:
         self.name = counter.name
         self._count = lru_cache(maxsize=maxsize)(counter.__call__)
+        self._upper_bound = counter.upper_bound
 
     def __call__(self, text: str) -> int:
         return self._count(text)
+
+    def upper_bound(self, text: str) -> int:
+        return self._upper_bound(text)
 
 
 class TokenCounters:
