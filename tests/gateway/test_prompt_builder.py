@@ -149,3 +149,29 @@ def test_token_bounds_are_never_below_the_counts(text, embedder):
     exact = TokenizerCounter(Tokenizer.from_file(str(Path(embedder.model_id) / "tokenizer.json")), "minilm")
     assert estimating.upper_bound(text) >= estimating(text)
     assert exact.upper_bound(text) >= exact(text)
+
+
+def test_stored_passage_counts_replace_tokenizing_the_passages():
+    counted: list[str] = []
+
+    def counting(text: str) -> int:
+        counted.append(text)
+        return words(text)
+
+    hits = [make_hit(n, 1.0 - n / 10, "word " * 100) for n in range(1, 6)]
+    plan = build_prompt(
+        [{"role": "user", "content": "why " * 300}],
+        hits,
+        count_tokens=counting,
+        max_model_len=800,
+        completion_tokens=100,
+        count_passage=lambda hit: 100,
+    )
+    assert not any("word word" in text for text in counted)
+    assert 0 < len(plan.used) < 5 and plan.prompt_tokens <= 700
+
+
+def test_estimating_counter_scales_the_stored_count(embedder):
+    counter = EstimatingCounter(embedder.count_tokens, 1.3)
+    assert counter.passage("ignored when a count is stored", 100) == 130
+    assert counter.passage("Revenue grew 8%.", None) == counter("Revenue grew 8%.")

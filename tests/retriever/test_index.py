@@ -121,3 +121,27 @@ def test_hnsw_index(slice_corpus: Path, embedder: Embedder, tmp_path: Path):
 def test_vectors_are_normalised(index: SearchIndex):
     norms = np.linalg.norm(index.vectors, axis=1)
     assert np.allclose(norms, 1.0, atol=1e-3)
+
+
+def test_hits_carry_the_token_count_stored_at_build(index: SearchIndex):
+    hit = index.search("revenue", k=1)[0]
+    assert hit.tokens == index.embedder.count_tokens(hit.text)
+
+
+def test_a_store_without_token_counts_still_loads(tmp_path: Path):
+    import sqlite3
+
+    from retriever.hits import ChunkMetadata
+    from retriever.index.store import ChunkStore
+
+    cols = ", ".join(f'"{f}"' for f in ChunkMetadata.field_names())
+    path = tmp_path / "chunks.sqlite"
+    with sqlite3.connect(path) as db:  # the layout of indexes built before counts were stored
+        db.execute(
+            f"CREATE TABLE chunks (id INTEGER PRIMARY KEY, text TEXT NOT NULL, content_hash TEXT, {cols})"
+        )
+        values = ("d", "T", "Co", "1", "10-K", 2023, None, None, None, None, None, None, 0, 4, None, "f")
+        db.execute(f"INSERT INTO chunks VALUES (0, 'text', 'h', {', '.join('?' * len(values))})", values)
+    db.close()
+    store = ChunkStore.load(path)
+    assert store.texts == ["text"] and store.tokens == [None]

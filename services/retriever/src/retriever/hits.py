@@ -44,3 +44,4 @@ class Hit:
     score: float
     text: str
     metadata: ChunkMetadata
+    tokens: int | None = None  # embedding-model tokens of text, when the index recorded them

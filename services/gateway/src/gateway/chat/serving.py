@@ -126,6 +126,7 @@ class ChatService:
                 max_model_len=max_model_len,
                 completion_tokens=completion_tokens,
                 upper_bound=counter.upper_bound,
+                count_passage=lambda hit: counter.passage(hit.text, hit.tokens),
             )
 
         hits: list[Hit] = []

@@ -73,13 +73,14 @@ def source_label(hit: Hit) -> str:
     return _neutralise(", ".join(str(p) for p in parts))
 
 
+def _fence(number: int, hit: Hit) -> tuple[str, str]:
+    return f"{_OPEN}SOURCE [{number}] {source_label(hit)}{_CLOSE}", f"{_OPEN}END SOURCE [{number}]{_CLOSE}"
+
+
 def format_source(number: int, hit: Hit) -> str:
     """A fenced, numbered source block."""
-    return (
-        f"{_OPEN}SOURCE [{number}] {source_label(hit)}{_CLOSE}\n"
-        f"{_neutralise(hit.text.strip())}\n"
-        f"{_OPEN}END SOURCE [{number}]{_CLOSE}"
-    )
+    opening, closing = _fence(number, hit)
+    return f"{opening}\n{_neutralise(hit.text.strip())}\n{closing}"
 
 
 def _split_leading_system(messages: Sequence[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
@@ -99,12 +100,14 @@ def build_prompt(
     max_model_len: int,
     completion_tokens: int,
     upper_bound: Callable[[str], int] | None = None,
+    count_passage: Callable[[Hit], int] | None = None,
 ) -> PromptPlan:
     """Fit as many hits (best first) as the window allows; the client's own messages are never cut.
 
     `upper_bound` (a count never below `count_tokens`) lets a prompt that surely fits skip tokenizing: with
     a few passages and a large window that is the common case, and tokenizing them was the gateway's
-    largest CPU cost per request after the query embedding.
+    largest CPU cost per request after the query embedding. `count_passage` counts a hit's text (e.g. from
+    the token count its index stored) instead of tokenizing it.
     """
     client_system, conversation = _split_leading_system(messages)
     head = "\n\n".join([RAG_INSTRUCTIONS, *[text for text in client_system if text]])
@@ -122,7 +125,11 @@ def build_prompt(
     spent = 0
     for hit in hits:  # best first: stopping at the first misfit drops the lowest-scoring ones
         block = format_source(len(used) + 1, hit)
-        cost = count_tokens(block) + 2
+        if count_passage is None:
+            cost = count_tokens(block) + 2
+        else:
+            opening, closing = _fence(len(used) + 1, hit)
+            cost = count_tokens(opening) + count_passage(hit) + count_tokens(closing) + 4
         if spent + cost > budget:
             break
         blocks.append(block)

@@ -26,6 +26,10 @@ class TokenCounter(Protocol):
         """A count never below __call__'s, without tokenizing (a prompt that surely fits skips counting)."""
         ...
 
+    def passage(self, text: str, embedding_tokens: int | None) -> int:
+        """Count of a retrieved passage, from the embedding-model count the index stored when that will do."""
+        ...
+
 
 class TokenizerCounter:
     """Exact counts with the upstream model's own tokenizer (tokenizer.json, Rust `tokenizers`)."""
@@ -45,6 +49,9 @@ class TokenizerCounter:
         # Byte-level BPE and byte-fallback SentencePiece spend at most one token per UTF-8 byte; +1 for
         # SentencePiece's dummy-prefix piece.
         return len(text.encode("utf-8")) + 1
+
+    def passage(self, text: str, embedding_tokens: int | None) -> int:
+        return self(text)
 
 
 class EstimatingCounter:
@@ -67,6 +74,12 @@ class EstimatingCounter:
         # Every WordPiece token covers at least one character ([UNK] a whole word); +2 for [CLS] and [SEP].
         return math.ceil((len(text) + 2) * self._factor)
 
+    def passage(self, text: str, embedding_tokens: int | None) -> int:
+        # The estimate is built on embedding-model tokens, which the index stored per chunk at build time.
+        if embedding_tokens is not None:
+            return math.ceil(embedding_tokens * self._factor)
+        return self(text)
+
 
 # Retrieved chunks recur across requests; this many distinct texts cover a busy index's hot set at a
 # few MB, and the bound keeps memory flat when every query retrieves something new.
@@ -78,14 +91,19 @@ class MemoCounter:
 
     def __init__(self, counter: TokenCounter, maxsize: int = MEMO_SIZE) -> None:
         self.name = counter.name
+        self._counter = counter
         self._count = lru_cache(maxsize=maxsize)(counter.__call__)
-        self._upper_bound = counter.upper_bound
 
     def __call__(self, text: str) -> int:
         return self._count(text)
 
     def upper_bound(self, text: str) -> int:
-        return self._upper_bound(text)
+        return self._counter.upper_bound(text)
+
+    def passage(self, text: str, embedding_tokens: int | None) -> int:
+        if embedding_tokens is not None and isinstance(self._counter, EstimatingCounter):
+            return self._counter.passage(text, embedding_tokens)
+        return self(text)
 
 
 class TokenCounters:

@@ -241,7 +241,9 @@ def _write_version(
     version = content_version(info, params, index_type, rows.hashes)
     t2 = time.perf_counter()
     staged = staging_dir(root)
-    write_chunks(staged / CHUNKS_FILE, rows.texts, rows.metadata, rows.hashes)
+    # Token counts ride along so the gateway fits prompts without re-tokenizing passages per request.
+    tokens = embedder.count_tokens_batch(rows.texts)
+    write_chunks(staged / CHUNKS_FILE, rows.texts, rows.metadata, rows.hashes, tokens)
     save_vectors(staged, build_faiss(vectors, index_type), vectors)
     if hybrid:
         LexicalIndex.build(rows.texts).save(staged)

@@ -141,7 +141,13 @@ class SearchIndex:
             ids = dense_ids[:k]
         scores = self.vectors[ids] @ qvec if len(ids) else np.zeros(0, dtype=np.float32)
         hits = [
-            Hit(id=int(i), score=float(s), text=self.store.texts[i], metadata=self.store.metadata[i])
+            Hit(
+                id=int(i),
+                score=float(s),
+                text=self.store.texts[i],
+                metadata=self.store.metadata[i],
+                tokens=self.store.tokens[i],
+            )
             for i, s in zip(ids.tolist(), scores.tolist(), strict=True)
             if score_threshold is None or s >= score_threshold
         ]

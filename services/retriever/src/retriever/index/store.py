@@ -13,20 +13,25 @@ _FIELDS = ChunkMetadata.field_names()
 
 
 def write_chunks(
-    path: Path, texts: Sequence[str], metadata: Sequence[ChunkMetadata], hashes: Sequence[str]
+    path: Path,
+    texts: Sequence[str],
+    metadata: Sequence[ChunkMetadata],
+    hashes: Sequence[str],
+    tokens: Sequence[int],
 ) -> None:
-    """Write all chunks; row id i is FAISS id i."""
+    """Write all chunks with their embedding-model token counts; row id i is FAISS id i."""
     cols = ", ".join(f'"{f}"' for f in _FIELDS)
-    marks = ", ".join("?" for _ in range(len(_FIELDS) + 3))
+    marks = ", ".join("?" for _ in range(len(_FIELDS) + 4))
     with sqlite3.connect(path) as db:
         db.execute(
-            f"CREATE TABLE chunks (id INTEGER PRIMARY KEY, text TEXT NOT NULL, content_hash TEXT, {cols})"
+            "CREATE TABLE chunks (id INTEGER PRIMARY KEY, text TEXT NOT NULL, content_hash TEXT, "
+            f"tokens INTEGER, {cols})"
         )
         db.executemany(
             f"INSERT INTO chunks VALUES ({marks})",
             (
-                (i, text, h, *(getattr(m, f) for f in _FIELDS))
-                for i, (text, m, h) in enumerate(zip(texts, metadata, hashes, strict=True))
+                (i, text, h, n, *(getattr(m, f) for f in _FIELDS))
+                for i, (text, m, h, n) in enumerate(zip(texts, metadata, hashes, tokens, strict=True))
             ),
         )
     # The connection context manager commits; closing makes the file complete before publish.
@@ -36,10 +41,18 @@ def write_chunks(
 class ChunkStore:
     """All chunk texts and metadata in memory (read-only after load, so safe for concurrent readers)."""
 
-    def __init__(self, texts: list[str], metadata: list[ChunkMetadata], hashes: list[str]) -> None:
+    def __init__(
+        self,
+        texts: list[str],
+        metadata: list[ChunkMetadata],
+        hashes: list[str],
+        tokens: list[int | None] | None = None,
+    ) -> None:
         self.texts = texts
         self.metadata = metadata
         self.hashes = hashes
+        # Embedding-model tokens per chunk; None for indexes built before the count was stored.
+        self.tokens = tokens if tokens is not None else [None] * len(texts)
         self.columns = _filter_columns(metadata)
 
     def __len__(self) -> int:
@@ -51,7 +64,11 @@ class ChunkStore:
         cols = ", ".join(f'"{f}"' for f in _FIELDS)
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            rows = db.execute(f"SELECT id, text, content_hash, {cols} FROM chunks ORDER BY id").fetchall()
+            has_tokens = any(row[1] == "tokens" for row in db.execute("PRAGMA table_info(chunks)"))
+            tokens_col = "tokens" if has_tokens else "NULL"
+            rows = db.execute(
+                f"SELECT id, text, content_hash, {tokens_col}, {cols} FROM chunks ORDER BY id"
+            ).fetchall()
         finally:
             db.close()
         for expected, row in enumerate(rows):
@@ -59,8 +76,9 @@ class ChunkStore:
                 raise ValueError(f"{path.name}: chunk ids are not contiguous at {expected}")
         texts = [r[1] for r in rows]
         hashes = [r[2] for r in rows]
-        metadata = [ChunkMetadata(*r[3:]) for r in rows]
-        return cls(texts, metadata, hashes)
+        tokens = [r[3] for r in rows]
+        metadata = [ChunkMetadata(*r[4:]) for r in rows]
+        return cls(texts, metadata, hashes, tokens)
 
 
 def _filter_columns(metadata: Sequence[ChunkMetadata]) -> dict[str, np.ndarray]:
