@@ -9,8 +9,9 @@ from pydantic import BaseModel, Field
 from retriever.chunking import ChunkerParams
 
 MANIFEST_FILE = "manifest.json"
-# Bump when parsing/chunking changes so identical inputs produce a new version.
-PIPELINE_VERSION = "3"
+# Bump when parsing, chunking or the stored layout changes so identical inputs produce a new version
+# (4: chunks.sqlite stores token counts).
+PIPELINE_VERSION = "4"
 
 
 class SourceFile(BaseModel):
