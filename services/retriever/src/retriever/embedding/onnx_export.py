@@ -6,6 +6,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from filelock import FileLock
 from retriever.embedding.model_files import ModelFiles
 
 logger = logging.getLogger(__name__)
@@ -23,14 +24,19 @@ def ensure_quantized_onnx(files: ModelFiles, cache_dir: Path) -> Path:
     if shipped.exists():
         return shipped
     target_dir.mkdir(parents=True, exist_ok=True)
-    logger.info("exporting %s to ONNX int8 (one time) into %s", files.model_id, target_dir)
-    with tempfile.TemporaryDirectory(dir=target_dir) as tmp:
-        fp32 = Path(tmp) / "model.onnx"
-        _export_fp32(files, fp32)
-        fused = _fuse_transformer_ops(fp32, Path(tmp) / "model_fused.onnx", files)
-        staged = Path(tmp) / QUANTIZED_NAME
-        _quantize(fused, staged)
-        os.replace(staged, target)
+    # Processes starting together (gateway workers, parallel test sessions) export once: the others wait
+    # for the lock and then find the finished file.
+    with FileLock(target_dir / ".export.lock"):
+        if target.exists():
+            return target
+        logger.info("exporting %s to ONNX int8 (one time) into %s", files.model_id, target_dir)
+        with tempfile.TemporaryDirectory(dir=target_dir) as tmp:
+            fp32 = Path(tmp) / "model.onnx"
+            _export_fp32(files, fp32)
+            fused = _fuse_transformer_ops(fp32, Path(tmp) / "model_fused.onnx", files)
+            staged = Path(tmp) / QUANTIZED_NAME
+            _quantize(fused, staged)
+            os.replace(staged, target)
     return target
 
 
