@@ -7,7 +7,6 @@ text (context header + title + text). Vectors come from the shared embedding cac
 are marked, so dense runs can be limited to questions whose candidate rows all have vectors.
 """
 
-import itertools
 import json
 import logging
 import time
@@ -22,16 +21,15 @@ from retriever.embedding.cache import EmbeddingCache
 from retriever.hits import ChunkMetadata
 from retriever.index.lexical import LexicalIndex
 from retriever.index.store import ChunkStore
-from retriever.ingest import ChunkRecord, chunk_document, context_header
+from retriever.ingest import ChunkRecord, context_header, split_at_pages
 from retriever.parsing.cache import parse_cached
 from retriever.parsing.document import ParsedDocument
-from retriever.parsing.items import Section
+from retriever.parsing.page_titles import page_titles
 from retriever.parsing.sections import sectionize
 from retriever.sources.local import SourceDocument
 
 from benchmarks.financebench.chunk_table import ChunkTable
 from benchmarks.financebench.documents import SharedCorpus
-from benchmarks.financebench.page_titles import page_titles
 
 logger = logging.getLogger(__name__)
 
@@ -40,15 +38,6 @@ ROWS_FILE = "rows.json"
 HEADER_BUDGET = 32
 # Embed in slices so an interrupted cold build keeps what it has done.
 EMBED_BATCH = 512
-
-
-def _page_split(sections: list[Section], parsed: ParsedDocument) -> list[Section]:
-    """Cut every section at page starts so no chunk spans two pages (its page number is then exact)."""
-    out: list[Section] = []
-    for sec in sections:
-        cuts = [sec.start, *(p for p in parsed.page_starts if sec.start < p < sec.end), sec.end]
-        out.extend(Section(sec.item, sec.title, a, b) for a, b in itertools.pairwise(cuts) if b > a)
-    return out
 
 
 def chunk_records(
@@ -60,23 +49,26 @@ def chunk_records(
     titles: bool,
     page_aligned: bool,
 ) -> list[ChunkRecord]:
-    """The retriever's chunk_document, optionally cut at page breaks and with the page title embedded."""
-    if not page_aligned:
-        records = chunk_document(doc, parsed, embedder, params)
-    else:
-        records = _page_aligned_records(doc, parsed, embedder, params)
+    """Chunks as the retriever made them before pipeline 5 (crossing page breaks, no titles), or with
+    either change; pipeline 5's chunk_document is page_aligned=True, titles=True."""
+    records = _records(doc, parsed, embedder, params, page_aligned=page_aligned)
     if not titles:
         return records
     page_title_list = page_titles(parsed)
     return [_with_title(r, page_title_list, doc) for r in records]
 
 
-def _page_aligned_records(
-    doc: SourceDocument, parsed: ParsedDocument, embedder: Embedder, params: ChunkerParams
+def _records(
+    doc: SourceDocument,
+    parsed: ParsedDocument,
+    embedder: Embedder,
+    params: ChunkerParams,
+    *,
+    page_aligned: bool,
 ) -> list[ChunkRecord]:
     sections = sectionize(parsed, doc.form)
-    if parsed.paginated:
-        sections = _page_split(sections, parsed)
+    if page_aligned and parsed.paginated:
+        sections = split_at_pages(sections, parsed.page_starts)
     budget = min(params.chunk_tokens, embedder.max_seq_length - HEADER_BUDGET)
     effective = params.model_copy(update={"chunk_tokens": budget})
     pieces = chunk_sections(

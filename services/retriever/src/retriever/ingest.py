@@ -1,6 +1,7 @@
 """Documents → chunk records: parallel parsing, Item sectioning, token-aware chunking, context headers."""
 
 import hashlib
+import itertools
 import logging
 import os
 from collections.abc import Iterator, Sequence
@@ -14,6 +15,8 @@ from retriever.embedder import Embedder
 from retriever.hits import ChunkMetadata
 from retriever.parsing.cache import parse_cached
 from retriever.parsing.document import ParsedDocument, UnreadableFileError
+from retriever.parsing.items import Section
+from retriever.parsing.page_titles import page_titles
 from retriever.parsing.sections import sectionize
 from retriever.sources.local import SourceDocument
 from tqdm import tqdm
@@ -28,6 +31,7 @@ class ChunkRecord:
     text: str
     embed_text: str
     metadata: ChunkMetadata
+    page_title: str = ""  # headings at the top of the chunk's PDF page, also indexed by BM25
 
     @property
     def content_hash(self) -> str:
@@ -93,9 +97,17 @@ def _size(doc: SourceDocument) -> int:
 def chunk_document(
     doc: SourceDocument, parsed: ParsedDocument, embedder: Embedder, params: ChunkerParams
 ) -> list[ChunkRecord]:
-    """Split one parsed document into chunk records that never cross an Item boundary."""
+    """Split one parsed document into chunk records that never cross an Item boundary or a PDF page."""
     sections = sectionize(parsed, doc.form)
-    header_budget = 32  # tokens reserved for the context header inside the model's window
+    titles = page_titles(parsed)
+    if parsed.paginated:
+        # A chunk on one page has an exact page number (what citations and FinanceBench's evidence pages
+        # name) and sits under that page's title (FinanceBench evidence-page recall@5 with BM25 and the
+        # inferred filter: 0.225 -> 0.310 page-aligned -> 0.380 with titles).
+        sections = split_at_pages(sections, parsed.page_starts)
+    # Tokens reserved inside the model's window for the context header, and for the page title on PDFs
+    # (up to 160 characters), so the embedded text is never truncated.
+    header_budget = 80 if titles else 32
     effective = params.model_copy(
         update={"chunk_tokens": min(params.chunk_tokens, embedder.max_seq_length - header_budget)}
     )
@@ -125,5 +137,16 @@ def chunk_document(
             source_file=doc.path.name,
         )
         header = context_header(doc, sec.item, sec.title)
-        records.append(ChunkRecord(text=text, embed_text=f"{header}\n{text}", metadata=meta))
+        title = titles[meta.page - 1] if titles and meta.page else ""
+        embed_text = f"{header}\n{title}\n{text}" if title else f"{header}\n{text}"
+        records.append(ChunkRecord(text=text, embed_text=embed_text, metadata=meta, page_title=title))
     return records
+
+
+def split_at_pages(sections: list[Section], page_starts: Sequence[int]) -> list[Section]:
+    """Cut every section at page starts, so no chunk spans two pages."""
+    out: list[Section] = []
+    for sec in sections:
+        cuts = [sec.start, *(p for p in page_starts if sec.start < p < sec.end), sec.end]
+        out.extend(Section(sec.item, sec.title, a, b) for a, b in itertools.pairwise(cuts) if b > a)
+    return out

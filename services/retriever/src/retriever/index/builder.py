@@ -48,7 +48,12 @@ class _Rows:
     texts: list[str] = field(default_factory=list)
     metadata: list[ChunkMetadata] = field(default_factory=list)
     hashes: list[str] = field(default_factory=list)
+    page_titles: list[str] = field(default_factory=list)
     sources: list[SourceFile] = field(default_factory=list)
+
+    def lexical_texts(self) -> list[str]:
+        """What BM25 indexes: the text under its PDF page's title (statement pages are mostly numbers)."""
+        return [f"{t}\n{x}" if t else x for t, x in zip(self.page_titles, self.texts, strict=True)]
 
 
 def embedding_info(embedder: Embedder) -> EmbeddingInfo:
@@ -156,6 +161,7 @@ def build_index(
     rows.texts = [r.text for r in records]
     rows.metadata = [r.metadata for r in records]
     rows.hashes = [r.content_hash for r in records]
+    rows.page_titles = [r.page_title for r in records]
     known = _previous_vectors(root, embedder) if reuse_previous else {}
     t1 = time.perf_counter()
     vectors, embedded = _vectors_for(records, embedder, known, cache, show_progress, on_embed)
@@ -200,6 +206,7 @@ def add_documents(
         texts=[*store.texts, *(r.text for r in records)],
         metadata=[*store.metadata, *(r.metadata for r in records)],
         hashes=[*store.hashes, *(r.content_hash for r in records)],
+        page_titles=[*store.page_titles, *(r.page_title for r in records)],
         sources=[*manifest.sources, *(_source_entry(d, len(recs)) for d, recs in ingested)],
     )
     vectors = np.concatenate([old_vectors, new_vectors]) if len(records) else old_vectors
@@ -243,10 +250,10 @@ def _write_version(
     staged = staging_dir(root)
     # Token counts ride along so the gateway fits prompts without re-tokenizing passages per request.
     tokens = embedder.count_tokens_batch(rows.texts)
-    write_chunks(staged / CHUNKS_FILE, rows.texts, rows.metadata, rows.hashes, tokens)
+    write_chunks(staged / CHUNKS_FILE, rows.texts, rows.metadata, rows.hashes, tokens, rows.page_titles)
     save_vectors(staged, build_faiss(vectors, index_type), vectors)
     if hybrid:
-        LexicalIndex.build(rows.texts).save(staged)
+        LexicalIndex.build(rows.lexical_texts()).save(staged)
     timings["index_s"] = time.perf_counter() - t2
     timings["total_s"] = time.perf_counter() - started
     manifest = IndexManifest(

@@ -10,8 +10,8 @@ from retriever.chunking import ChunkerParams
 
 MANIFEST_FILE = "manifest.json"
 # Bump when parsing, chunking or the stored layout changes so identical inputs produce a new version
-# (4: chunks.sqlite stores token counts).
-PIPELINE_VERSION = "4"
+# (4: chunks.sqlite stores token counts; 5: PDF chunks stay on one page and carry its title).
+PIPELINE_VERSION = "5"
 
 
 class SourceFile(BaseModel):

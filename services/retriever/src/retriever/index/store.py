@@ -18,20 +18,22 @@ def write_chunks(
     metadata: Sequence[ChunkMetadata],
     hashes: Sequence[str],
     tokens: Sequence[int],
+    page_titles: Sequence[str],
 ) -> None:
-    """Write all chunks with their embedding-model token counts; row id i is FAISS id i."""
+    """Write all chunks with their token counts and page titles; row id i is FAISS id i."""
     cols = ", ".join(f'"{f}"' for f in _FIELDS)
-    marks = ", ".join("?" for _ in range(len(_FIELDS) + 4))
+    marks = ", ".join("?" for _ in range(len(_FIELDS) + 5))
+    rows = zip(texts, metadata, hashes, tokens, page_titles, strict=True)
     with sqlite3.connect(path) as db:
         db.execute(
             "CREATE TABLE chunks (id INTEGER PRIMARY KEY, text TEXT NOT NULL, content_hash TEXT, "
-            f"tokens INTEGER, {cols})"
+            f"tokens INTEGER, page_title TEXT, {cols})"
         )
         db.executemany(
             f"INSERT INTO chunks VALUES ({marks})",
             (
-                (i, text, h, n, *(getattr(m, f) for f in _FIELDS))
-                for i, (text, m, h, n) in enumerate(zip(texts, metadata, hashes, tokens, strict=True))
+                (i, text, h, n, title, *(getattr(m, f) for f in _FIELDS))
+                for i, (text, m, h, n, title) in enumerate(rows)
             ),
         )
     # The connection context manager commits; closing makes the file complete before publish.
@@ -47,12 +49,14 @@ class ChunkStore:
         metadata: list[ChunkMetadata],
         hashes: list[str],
         tokens: list[int | None] | None = None,
+        page_titles: list[str] | None = None,
     ) -> None:
         self.texts = texts
         self.metadata = metadata
         self.hashes = hashes
         # Embedding-model tokens per chunk; None for indexes built before the count was stored.
         self.tokens = tokens if tokens is not None else [None] * len(texts)
+        self.page_titles = page_titles if page_titles is not None else [""] * len(texts)
         self.columns = _filter_columns(metadata)
 
     def __len__(self) -> int:
@@ -64,10 +68,12 @@ class ChunkStore:
         cols = ", ".join(f'"{f}"' for f in _FIELDS)
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            has_tokens = any(row[1] == "tokens" for row in db.execute("PRAGMA table_info(chunks)"))
-            tokens_col = "tokens" if has_tokens else "NULL"
+            # Indexes of older pipeline versions lack the later columns; they load with defaults.
+            present = {row[1] for row in db.execute("PRAGMA table_info(chunks)")}
+            tokens_col = "tokens" if "tokens" in present else "NULL"
+            title_col = "page_title" if "page_title" in present else "''"
             rows = db.execute(
-                f"SELECT id, text, content_hash, {tokens_col}, {cols} FROM chunks ORDER BY id"
+                f"SELECT id, text, content_hash, {tokens_col}, {title_col}, {cols} FROM chunks ORDER BY id"
             ).fetchall()
         finally:
             db.close()
@@ -77,8 +83,9 @@ class ChunkStore:
         texts = [r[1] for r in rows]
         hashes = [r[2] for r in rows]
         tokens = [r[3] for r in rows]
-        metadata = [ChunkMetadata(*r[4:]) for r in rows]
-        return cls(texts, metadata, hashes, tokens)
+        titles = [r[4] or "" for r in rows]
+        metadata = [ChunkMetadata(*r[5:]) for r in rows]
+        return cls(texts, metadata, hashes, tokens, titles)
 
 
 def _filter_columns(metadata: Sequence[ChunkMetadata]) -> dict[str, np.ndarray]:
