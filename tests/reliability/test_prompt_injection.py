@@ -57,7 +57,9 @@ def test_client_system_message_stays_above_the_sources(gateway, upstream):
 
 
 def test_poison_appears_once_inside_its_own_fence_among_other_sources(gateway, upstream):
-    ask(gateway, stream=False, messages=[{"role": "user", "content": QUESTION}], rag={"max_num_results": 3})
+    # The question names Evil Holdings; without infer_filters=False the search would see only its filing.
+    rag = {"max_num_results": 3, "infer_filters": False}
+    ask(gateway, stream=False, messages=[{"role": "user", "content": QUESTION}], rag=rag)
     sent = upstream.control.last_request()["messages"]
     assert [m["role"] for m in sent] == ["system", "user"]
     assert sent[1] == {"role": "user", "content": QUESTION}
