@@ -21,7 +21,7 @@ from retriever.embedding.cache import EmbeddingCache
 from retriever.hits import ChunkMetadata
 from retriever.index.lexical import LexicalIndex
 from retriever.index.store import ChunkStore
-from retriever.ingest import ChunkRecord, context_header, split_at_pages
+from retriever.ingest import ChunkRecord, context_header, piece_metadata, split_at_pages
 from retriever.parsing.cache import parse_cached
 from retriever.parsing.document import ParsedDocument
 from retriever.parsing.page_titles import page_titles
@@ -77,24 +77,7 @@ def _records(
     records: list[ChunkRecord] = []
     for piece in pieces:
         sec = piece.section
-        meta = ChunkMetadata(
-            doc_id=doc.doc_id,
-            ticker=doc.ticker,
-            company=doc.company,
-            cik=doc.cik,
-            form=doc.form,
-            fiscal_year=doc.fiscal_year,
-            period_end=doc.period_end,
-            filing_date=doc.filing_date,
-            accession=doc.accession,
-            item=sec.item,
-            item_title=sec.title,
-            page=parsed.page_at(piece.start),
-            char_start=piece.start,
-            char_end=piece.end,
-            url=doc.url,
-            source_file=doc.path.name,
-        )
+        meta = piece_metadata(doc, parsed, piece)
         text = parsed.text[piece.start : piece.end]
         header = context_header(doc, sec.item, sec.title)
         records.append(ChunkRecord(text=text, embed_text=f"{header}\n{text}", metadata=meta))

@@ -15,7 +15,7 @@ from retriever.index import IndexLoadError
 from gateway.app import build_app, load_embedder, load_index
 from gateway.logs import configure_logging, quiet_model_loading
 from gateway.settings import GatewaySettings
-from gateway.supervisor import serve_workers
+from gateway.supervisor import serve_workers, server_options
 
 logger = logging.getLogger(__name__)
 
@@ -76,16 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     # uvicorn drains on SIGTERM, restores the previous handler and re-raises the signal; with this no-op
     # in place a drained shutdown exits with status 0 instead of being killed by the re-raised SIGTERM.
     signal.signal(signal.SIGTERM, _after_drain)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=int(settings.drain_timeout),
-        timeout_keep_alive=int(settings.keep_alive_timeout),
-        lifespan="on",
-    )
+    uvicorn.run(app, **server_options(settings))
     return 0
 
 

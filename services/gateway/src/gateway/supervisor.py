@@ -10,6 +10,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from uvicorn import Config
 from uvicorn.supervisors import Multiprocess
@@ -34,6 +35,19 @@ class DrainingSupervisor(Multiprocess):
         super().handle_term()
 
 
+def server_options(settings: GatewaySettings) -> dict[str, Any]:
+    """uvicorn options shared by the single-process and the multi-worker server."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,  # the gateway's own JSON logging stays in charge
+        "access_log": False,  # RequestContextMiddleware writes one access line per request
+        "timeout_graceful_shutdown": int(settings.drain_timeout),
+        "timeout_keep_alive": int(settings.keep_alive_timeout),
+        "lifespan": "on",
+    }
+
+
 def prepare_metrics_dir() -> Path:
     """PROMETHEUS_MULTIPROC_DIR (a fresh temporary folder unless set), emptied of an earlier run's samples."""
     folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="rag-gateway-"))
@@ -49,18 +63,7 @@ def serve_workers(settings: GatewaySettings, overrides: dict[str, object]) -> in
     # Workers are spawned and build their settings from the environment, so the CLI flags travel there.
     os.environ.update({f"RAG_{key.upper()}": str(value) for key, value in overrides.items()})
     metrics_dir = prepare_metrics_dir()
-    config = Config(
-        WORKER_FACTORY,
-        factory=True,
-        workers=settings.workers,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=int(settings.drain_timeout),
-        timeout_keep_alive=int(settings.keep_alive_timeout),
-        lifespan="on",
-    )
+    config = Config(WORKER_FACTORY, factory=True, workers=settings.workers, **server_options(settings))
     logger.info("%d workers on port %d, metrics in %s", settings.workers, settings.port, metrics_dir)
     DrainingSupervisor(config, sockets=[config.bind_socket()]).run()
     return 0

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from retriever.chunking import ChunkerParams, chunk_sections
+from retriever.chunking import ChunkerParams, TextChunk, chunk_sections
 from retriever.embedder import Embedder
 from retriever.hits import ChunkMetadata
 from retriever.parsing.cache import parse_cached
@@ -118,29 +118,34 @@ def chunk_document(
     for piece in pieces:
         text = parsed.text[piece.start : piece.end]
         sec = piece.section
-        meta = ChunkMetadata(
-            doc_id=doc.doc_id,
-            ticker=doc.ticker,
-            company=doc.company,
-            cik=doc.cik,
-            form=doc.form,
-            fiscal_year=doc.fiscal_year,
-            period_end=doc.period_end,
-            filing_date=doc.filing_date,
-            accession=doc.accession,
-            item=sec.item,
-            item_title=sec.title,
-            page=parsed.page_at(piece.start),
-            char_start=piece.start,
-            char_end=piece.end,
-            url=doc.url,
-            source_file=doc.path.name,
-        )
+        meta = piece_metadata(doc, parsed, piece)
         header = context_header(doc, sec.item, sec.title)
         title = titles[meta.page - 1] if titles and meta.page else ""
         embed_text = f"{header}\n{title}\n{text}" if title else f"{header}\n{text}"
         records.append(ChunkRecord(text=text, embed_text=embed_text, metadata=meta, page_title=title))
     return records
+
+
+def piece_metadata(doc: SourceDocument, parsed: ParsedDocument, piece: TextChunk) -> ChunkMetadata:
+    """Metadata of one chunk: the filing's identity, its Item, page and character span."""
+    return ChunkMetadata(
+        doc_id=doc.doc_id,
+        ticker=doc.ticker,
+        company=doc.company,
+        cik=doc.cik,
+        form=doc.form,
+        fiscal_year=doc.fiscal_year,
+        period_end=doc.period_end,
+        filing_date=doc.filing_date,
+        accession=doc.accession,
+        item=piece.section.item,
+        item_title=piece.section.title,
+        page=parsed.page_at(piece.start),
+        char_start=piece.start,
+        char_end=piece.end,
+        url=doc.url,
+        source_file=doc.path.name,
+    )
 
 
 def split_at_pages(sections: list[Section], page_starts: Sequence[int]) -> list[Section]:
