@@ -1,9 +1,17 @@
 """Pure prompt building: fencing, ordering, context fitting."""
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from gateway.prompt.builder import RAG_INSTRUCTIONS, build_prompt, format_source, last_user_text
+from gateway.prompt.builder import (
+    RAG_INSTRUCTIONS,
+    PromptPlan,
+    build_prompt,
+    format_source,
+    last_user_text,
+)
 from gateway.prompt.tokens import EstimatingCounter, TokenizerCounter
 from retriever.hits import ChunkMetadata, Hit
 from tokenizers import Tokenizer
@@ -104,11 +112,7 @@ def test_query_is_the_last_user_message_text_parts_included():
 
 def test_a_prompt_that_surely_fits_is_not_tokenized_and_matches_the_counted_one():
     calls: list[str] = []
-
-    def counting(text: str) -> int:
-        calls.append(text)
-        return words(text)
-
+    counting = recording(calls)
     messages = [{"role": "user", "content": "What was revenue?"}]
     hits = [make_hit(n, 1.0 - n / 10) for n in range(1, 6)]
     quick = build_prompt(
@@ -120,16 +124,32 @@ def test_a_prompt_that_surely_fits_is_not_tokenized_and_matches_the_counted_one(
     assert quick.prompt_tokens >= counted.prompt_tokens
 
 
-def test_a_tight_window_falls_back_to_exact_counting():
+def fit_long_question(count_tokens: Callable[[str], int] = words, **options: Any) -> PromptPlan:
+    """Five 100-word sources after a 300-word question in an 800-token window: only some fit."""
     hits = [make_hit(n, 1.0 - n / 10, "word " * 100) for n in range(1, 6)]
-    plan = build_prompt(
+    return build_prompt(
         [{"role": "user", "content": "why " * 300}],
         hits,
-        count_tokens=words,
+        count_tokens=count_tokens,
         max_model_len=800,
         completion_tokens=100,
-        upper_bound=len,  # 5 x 500 characters cannot fit 700 tokens, so sources are counted one by one
+        **options,
     )
+
+
+def recording(seen: list[str]) -> Callable[[str], int]:
+    """A word counter that remembers every text it was asked to count."""
+
+    def count(text: str) -> int:
+        seen.append(text)
+        return words(text)
+
+    return count
+
+
+def test_a_tight_window_falls_back_to_exact_counting():
+    # 5 x 500 characters cannot fit 700 tokens, so sources are counted one by one
+    plan = fit_long_question(upper_bound=len)
     assert 0 < len(plan.used) < 5 and plan.prompt_tokens <= 700
 
 
@@ -153,20 +173,7 @@ def test_token_bounds_are_never_below_the_counts(text, embedder):
 
 def test_stored_passage_counts_replace_tokenizing_the_passages():
     counted: list[str] = []
-
-    def counting(text: str) -> int:
-        counted.append(text)
-        return words(text)
-
-    hits = [make_hit(n, 1.0 - n / 10, "word " * 100) for n in range(1, 6)]
-    plan = build_prompt(
-        [{"role": "user", "content": "why " * 300}],
-        hits,
-        count_tokens=counting,
-        max_model_len=800,
-        completion_tokens=100,
-        count_passage=lambda hit: 100,
-    )
+    plan = fit_long_question(recording(counted), count_passage=lambda hit: 100)
     assert not any("word word" in text for text in counted)
     assert 0 < len(plan.used) < 5 and plan.prompt_tokens <= 700
 
