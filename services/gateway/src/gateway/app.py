@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -63,7 +64,14 @@ def init_state(
     lambda_client: Any = None,
 ) -> GatewayState:
     """Build every service once."""
-    retrieval = RetrievalService(embedder, index, settings.index_dir, metrics, settings.embedding_max_batch)
+    retrieval = RetrievalService(
+        embedder,
+        index,
+        settings.index_dir,
+        metrics,
+        max_batch=settings.embedding_max_batch,
+        search_threads=settings.search_threads,
+    )
     invoke = (
         lambda_invoker(settings.warmup_lambda_name, settings.aws_region, lambda_client)
         if settings.warmup_lambda_name
@@ -109,6 +117,7 @@ def build_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sys.setswitchinterval(settings.switch_interval)
         emb = embedder if embedder is not None else await asyncio.to_thread(load_embedder, settings)
         idx = index if index is not None else await asyncio.to_thread(load_index, settings, emb)
         state = init_state(settings, metrics, emb, idx, lambda_client)
@@ -124,6 +133,7 @@ def build_app(
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
             await state.registry.aclose()
+            state.retrieval.close()
 
     app = FastAPI(
         title="SEC 10-K RAG gateway",

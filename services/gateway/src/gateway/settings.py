@@ -73,6 +73,12 @@ class GatewaySettings(BaseSettings):
     # Small on purpose: on CPU a batch of 32 costs about as much as 32 single encodes, and every query in it
     # waits for the slowest; a cap of 8 keeps the wait short while still sharing one thread hop.
     embedding_max_batch: int = Field(default=8, ge=1)
+    # Threads one FAISS/BLAS search may use (0 = the libraries' default, all cores). Concurrent requests keep
+    # the cores busy, so a single-threaded scan is cheaper than a parallel one.
+    search_threads: int = Field(default=1, ge=0)
+    # Seconds a thread may hold the GIL while another waits (Python's default: 0.005). The retrieval thread
+    # re-takes the GIL after each ONNX/FAISS call; with the event loop busy it could wait that long each time.
+    switch_interval: float = Field(default=0.001, gt=0, le=0.1)
     vector_store_id: str = "sec-10k"
     rag_default_enabled: bool = True
     top_k: int = Field(default=5, ge=1, le=50)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -28,13 +29,22 @@ class _Job(Generic[T]):
 class QueryBatcher:
     """Collects queries, embeds them together and runs each one's `finish(vector)` in the same thread call.
 
+    Batches run in `executor` (default: the event loop's default executor).
+
     Never waits on a timer: a batch holds whatever queued while the previous one ran. One hop per batch
     (instead of one for embedding plus one per query for search and prompt fitting) keeps thread hand-offs
     off the event loop's core.
     """
 
-    def __init__(self, embed: Callable[[list[str]], np.ndarray], max_batch: int, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        embed: Callable[[list[str]], np.ndarray],
+        max_batch: int,
+        metrics: Metrics,
+        executor: Executor | None = None,
+    ) -> None:
         self._embed = embed
+        self._executor = executor
         self._max_batch = max_batch
         self._metrics = metrics
         self._pending: list[_Job[Any]] = []
@@ -55,7 +65,7 @@ class QueryBatcher:
             live = [job for job in batch if not job.future.cancelled()]
             if not live:
                 continue
-            outcomes = await asyncio.to_thread(self._process, live)
+            outcomes = await asyncio.get_running_loop().run_in_executor(self._executor, self._process, live)
             for job, (ok, value) in zip(live, outcomes, strict=True):
                 if job.future.done():
                     continue

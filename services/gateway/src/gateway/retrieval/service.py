@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -15,6 +16,7 @@ from retriever.embedder import Embedder
 from retriever.filters import Filter
 from retriever.hits import Hit
 from retriever.index import IndexLoadError, SearchIndex
+from retriever.index.compute_threads import limit_search_threads
 
 from gateway.metrics import Metrics
 from gateway.retrieval.batcher import QueryBatcher
@@ -43,21 +45,33 @@ class RetrievalService:
     """The in-process retriever shared by chat, vector-store search and embeddings."""
 
     def __init__(
-        self, embedder: Embedder, index: SearchIndex, index_dir: Path, metrics: Metrics, max_batch: int = 8
+        self,
+        embedder: Embedder,
+        index: SearchIndex,
+        index_dir: Path,
+        metrics: Metrics,
+        *,
+        max_batch: int = 8,
+        search_threads: int = 1,
     ) -> None:
         self.embedder = embedder
         self._index = index
         self._index_dir = index_dir
         self._metrics = metrics
-        self._batcher = QueryBatcher(embedder.embed_queries, max_batch, metrics)
+        # One dedicated thread runs every batch (the batcher runs one at a time); its thread caps are set
+        # once, in that thread, because OpenMP keeps them per thread.
+        self._executor = ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="retrieval",
+            initializer=limit_search_threads,
+            initargs=(search_threads,),
+        )
+        self._batcher = QueryBatcher(embedder.embed_queries, max_batch, metrics, self._executor)
         self._swap_lock = asyncio.Lock()
 
-    @classmethod
-    def load(
-        cls, embedder: Embedder, index_dir: Path, metrics: Metrics, max_batch: int = 8
-    ) -> RetrievalService:
-        """Load the current index; raises IndexLoadError with one clear line."""
-        return cls(embedder, SearchIndex.load(index_dir, embedder), index_dir, metrics, max_batch)
+    def close(self) -> None:
+        """Stop the retrieval thread once queued batches are done."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
     @property
     def index(self) -> SearchIndex:
