@@ -71,6 +71,7 @@ def init_state(
         metrics,
         max_batch=settings.embedding_max_batch,
         search_threads=settings.search_threads,
+        threads=settings.retrieval_threads,
     )
     invoke = (
         lambda_invoker(settings.warmup_lambda_name, settings.aws_region, lambda_client)

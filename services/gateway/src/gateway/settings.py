@@ -76,6 +76,8 @@ class GatewaySettings(BaseSettings):
     # Threads one FAISS/BLAS search may use (0 = the libraries' default, all cores). Concurrent requests keep
     # the cores busy, so a single-threaded scan is cheaper than a parallel one.
     search_threads: int = Field(default=1, ge=0)
+    # Query batches embedded and searched at once (each in its own thread; ONNX releases the GIL).
+    retrieval_threads: int = Field(default=2, ge=1, le=64)
     # Seconds a thread may hold the GIL while another waits (Python's default: 0.005). The retrieval thread
     # re-takes the GIL after each ONNX/FAISS call; with the event loop busy it could wait that long each time.
     switch_interval: float = Field(default=0.001, gt=0, le=0.1)

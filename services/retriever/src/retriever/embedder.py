@@ -1,7 +1,6 @@
 """Embedder: normalised sentence embeddings for documents and prefixed queries."""
 
 import logging
-import threading
 from pathlib import Path
 from typing import Literal
 
@@ -45,7 +44,6 @@ class Embedder:
             encoder = TorchEncoder(files)
         self._encoder = encoder
         self.dimension = encoder.dimension
-        self._lock = threading.Lock()
         logger.info(
             "embedder %s (%s backend, dim %d, max %d tokens)",
             model,
@@ -93,5 +91,4 @@ class Embedder:
     def _encode(self, texts: list[str], *, show_progress: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
-            return self._encoder.encode(texts, batch_size=self.batch_size, show_progress=show_progress)
+        return self._encoder.encode(texts, batch_size=self.batch_size, show_progress=show_progress)

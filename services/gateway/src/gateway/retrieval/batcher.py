@@ -29,9 +29,9 @@ class _Job(Generic[T]):
 class QueryBatcher:
     """Collects queries, embeds them together and runs each one's `finish(vector)` in the same thread call.
 
-    Batches run in `executor` (default: the event loop's default executor).
+    Up to `concurrency` batches run at once in `executor` (default: the event loop's default executor).
 
-    Never waits on a timer: a batch holds whatever queued while the previous one ran. One hop per batch
+    Never waits on a timer: a batch holds whatever queued while the running ones worked. One hop per batch
     (instead of one for embedding plus one per query for search and prompt fitting) keeps thread hand-offs
     off the event loop's core.
     """
@@ -42,20 +42,25 @@ class QueryBatcher:
         max_batch: int,
         metrics: Metrics,
         executor: Executor | None = None,
+        concurrency: int = 1,
     ) -> None:
         self._embed = embed
         self._executor = executor
         self._max_batch = max_batch
+        self._concurrency = concurrency
         self._metrics = metrics
         self._pending: list[_Job[Any]] = []
-        self._worker: asyncio.Task[None] | None = None
+        self._drains: list[asyncio.Task[None]] = []
 
     async def run(self, text: str, finish: Callable[[np.ndarray], T]) -> T:
         """`finish(vector)` for the query vector (1-d, float32) of `text`, computed in a worker thread."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._pending.append(_Job(text, finish, future))
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._drain())
+        # done() turns true as soon as a drain's loop ends; a done-callback would only run a loop turn later
+        # and could leave this job with no drain to pick it up.
+        self._drains = [task for task in self._drains if not task.done()]
+        if len(self._drains) < self._concurrency:
+            self._drains.append(asyncio.create_task(self._drain()))
         return await future
 
     async def _drain(self) -> None:

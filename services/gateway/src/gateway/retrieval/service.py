@@ -53,24 +53,27 @@ class RetrievalService:
         *,
         max_batch: int = 8,
         search_threads: int = 1,
+        threads: int = 1,
     ) -> None:
         self.embedder = embedder
         self._index = index
         self._index_dir = index_dir
         self._metrics = metrics
-        # One dedicated thread runs every batch (the batcher runs one at a time); its thread caps are set
-        # once, in that thread, because OpenMP keeps them per thread.
+        # Dedicated threads run the batches, one batch each; their FAISS/BLAS caps are set once, in each
+        # thread, because OpenMP keeps them per thread.
         self._executor = ThreadPoolExecutor(
-            max_workers=1,
+            max_workers=threads,
             thread_name_prefix="retrieval",
             initializer=limit_search_threads,
             initargs=(search_threads,),
         )
-        self._batcher = QueryBatcher(embedder.embed_queries, max_batch, metrics, self._executor)
+        self._batcher = QueryBatcher(
+            embedder.embed_queries, max_batch, metrics, self._executor, concurrency=threads
+        )
         self._swap_lock = asyncio.Lock()
 
     def close(self) -> None:
-        """Stop the retrieval thread once queued batches are done."""
+        """Stop the retrieval threads once queued batches are done."""
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     @property

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
@@ -24,27 +25,33 @@ class Encoder(Protocol):
 
 
 class TorchEncoder:
-    """sentence-transformers on PyTorch (CPU)."""
+    """sentence-transformers on PyTorch (CPU); one encode at a time."""
 
     def __init__(self, files: ModelFiles) -> None:
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(str(files.folder), device="cpu")
+        # torch already spreads one encode over all cores; concurrent encodes would only fight for them.
+        self._lock = threading.Lock()
         self.dimension = int(self._model.get_embedding_dimension() or files.dimension)
 
     def encode(self, texts: list[str], *, batch_size: int, show_progress: bool) -> np.ndarray:
-        vectors = self._model.encode(
-            texts,
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=show_progress,
-            convert_to_numpy=True,
-        )
+        with self._lock:
+            vectors = self._model.encode(
+                texts,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=show_progress,
+                convert_to_numpy=True,
+            )
         return np.asarray(vectors, dtype=np.float32)
 
 
 class OnnxEncoder:
-    """Dynamically int8-quantised ONNX export run with ONNX Runtime; pooling and normalisation in numpy."""
+    """Dynamically int8-quantised ONNX export run with ONNX Runtime; pooling and normalisation in numpy.
+
+    Safe to call from several threads at once: session.run is thread-safe and the tokenizer is read-only.
+    """
 
     def __init__(self, files: ModelFiles, cache_dir: Path) -> None:
         import onnxruntime as ort
