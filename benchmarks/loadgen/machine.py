@@ -70,7 +70,7 @@ def machine_slug() -> str:
 
 
 def results_dir(root: Path = RESULTS_ROOT) -> Path:
-    """``<root>/<YYYY-MM-DD>_<machine>``, created."""
-    path = root / f"{dt.datetime.now(dt.UTC):%Y-%m-%d}_{machine_slug()}"
+    """``<root>/<YYYY-MM-DD>_<HHMM>_<machine>`` (UTC), created: a new run never overwrites an earlier one."""
+    path = root / f"{dt.datetime.now(dt.UTC):%Y-%m-%d_%H%M}_{machine_slug()}"
     path.mkdir(parents=True, exist_ok=True)
     return path

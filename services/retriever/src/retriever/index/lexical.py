@@ -9,6 +9,8 @@ import numpy as np
 import Stemmer
 
 logger = logging.getLogger(__name__)
+# bm25s sets its logger to DEBUG when imported; NOTSET hands it back to the application's logging levels.
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 BM25_DIR = "bm25"
 
