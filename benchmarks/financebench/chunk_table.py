@@ -22,6 +22,8 @@ class ChunkTable:
     info: dict[str, Any]
     # Rows that have a vector; dense search is only valid over these.
     has_vector: np.ndarray
+    # Primary statement of each row's page (retriever.statements codes; 0 = none or unknown).
+    statements: np.ndarray
 
     def embedded(self, mask: np.ndarray | None) -> bool:
         """Whether every row selected by mask (all rows when None) has a vector."""
@@ -47,6 +49,8 @@ class ChunkTable:
             index.lexical,
             index.store.columns,
             info,
+            np.ones(len(index), dtype=bool),
+            index.store.statements,
         )
 
     def __len__(self) -> int:

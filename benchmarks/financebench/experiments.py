@@ -19,6 +19,10 @@ HYBRID_LEX_HALF = SearchConfig("hybrid RRF dense 1 : bm25 0.5", lexical_weight=0
 HYBRID_LEX_DOUBLE = SearchConfig("hybrid RRF dense 1 : bm25 2", lexical_weight=2.0)
 HYBRID_PAGES = SearchConfig("hybrid, best chunk per page", one_per_page=True)
 BM25_PAGES = SearchConfig("bm25, best chunk per page", mode="bm25", one_per_page=True)
+HYBRID_STATEMENTS = SearchConfig("hybrid + statement pages (retriever default)", statements=True)
+HYBRID_STATEMENTS_HALF = SearchConfig(
+    "hybrid + statement pages at weight 0.5", statements=True, statement_weight=0.5
+)
 
 NO_FILTER = "none"
 ORACLE = "company+fiscal year (oracle)"
@@ -99,4 +103,9 @@ def variant_experiments(spec: VariantSpec) -> list[Experiment]:
         Experiment(label, spec.name, HYBRID_PAGES, INFERRED),
         Experiment(label, spec.name, BM25, ORACLE),
         Experiment(label, spec.name, HYBRID, ORACLE),
+        # Needs page titles (the statement a page shows); without them these equal the plain hybrid rows.
+        Experiment(label, spec.name, HYBRID_STATEMENTS, NO_FILTER),
+        Experiment(label, spec.name, HYBRID_STATEMENTS, INFERRED),
+        Experiment(label, spec.name, HYBRID_STATEMENTS_HALF, INFERRED),
+        Experiment(label, spec.name, HYBRID_STATEMENTS, ORACLE),
     ]

@@ -1,8 +1,8 @@
 """Experiment search over a ChunkTable: dense, BM25 or weighted RRF hybrid, with filters and page collapse.
 
-Mirrors SearchIndex.search (exact inner product, BM25 over all rows, RRF with k=60 over the top
-FUSION_DEPTH of each) but exposes the knobs the retriever does not: fusion weights, depth, and
-keeping only the best chunk per page.
+Mirrors SearchIndex.search (exact inner product, BM25 over all rows, the statement-page ranking, RRF with
+k=60 over the top FUSION_DEPTH of each) but exposes the knobs the retriever does not: fusion weights, depth,
+the statement ranking on or off, and keeping only the best chunk per page.
 """
 
 from collections.abc import Mapping
@@ -13,6 +13,7 @@ import numpy as np
 from retriever.filters import evaluate, parse_filter
 from retriever.index.fusion import reciprocal_rank_fusion
 from retriever.index.search_index import FUSION_DEPTH
+from retriever.index.statement_ranking import statement_ranking
 from retriever.index.vectors import top_k
 
 from benchmarks.financebench.chunk_table import ChunkTable
@@ -30,6 +31,9 @@ class SearchConfig:
     lexical_weight: float = 1.0
     depth: int = FUSION_DEPTH
     one_per_page: bool = False
+    # Fuse a third ranking: the pages of the statements the question needs (retriever.statements).
+    statements: bool = False
+    statement_weight: float = 1.0
 
 
 def search(
@@ -59,6 +63,11 @@ def search(
         positive = bm25 > 0
         rankings.append(top_k(bm25[positive], rows[positive].astype(np.int64), depth)[0])
         weights.append(config.lexical_weight)
+    if config.statements:
+        pages = statement_ranking(table.statements, table.vectors, query, query_vector, mask, depth)
+        if pages is not None:
+            rankings.append(pages)
+            weights.append(config.statement_weight)
     ranked = rankings[0].tolist() if len(rankings) == 1 else reciprocal_rank_fusion(rankings, weights)
     return _collapse(table, ranked, k) if config.one_per_page else ranked[:k]
 

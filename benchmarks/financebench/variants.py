@@ -152,7 +152,9 @@ def build_variant(
     vectors, has_vector = _cached_vectors(hashes, embedder, cache)
     texts = [row["text"] for row in rows]
     metadata = [ChunkMetadata(**row["metadata"]) for row in rows]
-    store = ChunkStore(texts, metadata, hashes)
+    # With titles, embed_text is "header\ntitle\ntext" (retriever.ingest); a title names its statement.
+    titles = [row["embed_text"].split("\n", 2)[1] if spec.titles else "" for row in rows]
+    store = ChunkStore(texts, metadata, hashes, page_titles=titles)
     info = {
         "chunks": len(rows),
         "embedded": int(has_vector.sum()),
@@ -162,7 +164,9 @@ def build_variant(
         "bm25_over": spec.bm25_over,
     }
     lexical = LexicalIndex.load(lexical_dir)
-    table = ChunkTable(spec.name, texts, metadata, vectors, lexical, store.columns, info, has_vector)
+    table = ChunkTable(
+        spec.name, texts, metadata, vectors, lexical, store.columns, info, has_vector, store.statements
+    )
     return table, built
 
 

@@ -61,15 +61,23 @@ def test_evaluate_on_a_tiny_table() -> None:
         _meta("PEP_2022", "PEP", 2022, 50),
     ]
     vectors = np.eye(3, 8, dtype=np.float32)
-    store = ChunkStore(texts, metadata, ["h0", "h1", "h2"])
+    titles = ["Consolidated Statements of Cash Flows", "Risk Factors", "Consolidated Balance Sheets"]
+    store = ChunkStore(texts, metadata, ["h0", "h1", "h2"], page_titles=titles)
+    lexical = LexicalIndex.build(texts)
     table = ChunkTable(
-        "tiny", texts, metadata, vectors, LexicalIndex.build(texts), store.columns, {}, np.ones(3, bool)
+        "tiny", texts, metadata, vectors, lexical, store.columns, {}, np.ones(3, bool), store.statements
     )
     question = EvalQuestion(
         "q", "Coca-Cola capital expenditures", "KO_2017", "KO_2017", frozenset({59}), "KO", 2017, "10-K", ""
     )
     queries = np.eye(1, 8, dtype=np.float32)
-    for config in (SearchConfig("h"), SearchConfig("d", mode="dense"), SearchConfig("p", one_per_page=True)):
+    configs = (
+        SearchConfig("h"),
+        SearchConfig("d", mode="dense"),
+        SearchConfig("p", one_per_page=True),
+        SearchConfig("s", statements=True),
+    )
+    for config in configs:
         run = evaluate("tiny", table, [question], queries, config, "none", lambda q: None)
         assert run.scores.recall[1] == 1.0
     filtered = evaluate(
@@ -108,6 +116,7 @@ def test_dense_runs_skip_questions_whose_candidates_lack_vectors() -> None:
         store.columns,
         {},
         has_vector,
+        store.statements,
     )
     question = EvalQuestion(
         "q", "capital expenditures", "KO_2017", "KO_2017", frozenset({59}), "KO", 2017, "10-K", ""

@@ -17,6 +17,7 @@ from retriever.index.fusion import reciprocal_rank_fusion
 from retriever.index.layout import CURRENT, resolve_version_dir
 from retriever.index.lexical import LexicalIndex
 from retriever.index.manifest import MANIFEST_FILE, IndexManifest
+from retriever.index.statement_ranking import statement_ranking
 from retriever.index.store import CHUNKS_FILE, ChunkStore
 from retriever.index.vectors import dense_search, load_vectors, top_k
 from retriever.query_analysis import QueryScope
@@ -134,9 +135,17 @@ class SearchIndex:
         qvec = query_vector if query_vector is not None else self.embedder.embed_queries([query])[0]
         qvec = np.asarray(qvec, dtype=np.float32).reshape(-1)
         depth = max(FUSION_DEPTH, 4 * k)
-        dense_ids, _ = dense_search(self._faiss, self.vectors, qvec, depth if self.lexical else k, mask)
+        rankings: list[np.ndarray] = []
         if self.lexical is not None and query.strip():
-            ids = np.asarray(self._fuse(query, dense_ids, mask, depth)[:k], dtype=np.int64)
+            rankings.append(self._lexical_ranking(query, mask, depth))
+            # Only next to BM25: fused with dense alone, one extra list would outweigh it (fqa10k dense R@5
+            # 0.778 -> 0.752 with the ticker filter), while hybrid keeps its recall there.
+            statement_ids = statement_ranking(self.store.statements, self.vectors, query, qvec, mask, depth)
+            if statement_ids is not None:
+                rankings.append(statement_ids)
+        dense_ids, _ = dense_search(self._faiss, self.vectors, qvec, depth if rankings else k, mask)
+        if rankings:
+            ids = np.asarray(reciprocal_rank_fusion([dense_ids, *rankings])[:k], dtype=np.int64)
         else:
             ids = dense_ids[:k]
         scores = self.vectors[ids] @ qvec if len(ids) else np.zeros(0, dtype=np.float32)
@@ -160,12 +169,11 @@ class SearchIndex:
         )
         return hits
 
-    def _fuse(self, query: str, dense_ids: np.ndarray, mask: np.ndarray | None, depth: int) -> list[int]:
+    def _lexical_ranking(self, query: str, mask: np.ndarray | None, depth: int) -> np.ndarray:
         assert self.lexical is not None
         bm25 = self.lexical.scores(query)
         candidates = np.flatnonzero(bm25 > 0) if mask is None else np.flatnonzero(mask & (bm25 > 0))
-        lex_ids, _ = top_k(bm25[candidates], candidates.astype(np.int64), depth)
-        return reciprocal_rank_fusion([dense_ids, lex_ids])
+        return top_k(bm25[candidates], candidates.astype(np.int64), depth)[0]
 
 
 def check_embedder(manifest: IndexManifest, embedder: Embedder, folder: Path) -> None:

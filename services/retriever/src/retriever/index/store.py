@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 from retriever.filters import FILTER_KEYS, INT_KEYS
 from retriever.hits import ChunkMetadata
+from retriever.statements import page_statements
 
 CHUNKS_FILE = "chunks.sqlite"
 _FIELDS = ChunkMetadata.field_names()
@@ -58,6 +59,8 @@ class ChunkStore:
         self.tokens = tokens if tokens is not None else [None] * len(texts)
         self.page_titles = page_titles if page_titles is not None else [""] * len(texts)
         self.columns = _filter_columns(metadata)
+        # Which primary statement each chunk's page is (Statement codes), from its page title.
+        self.statements = page_statements(self.page_titles)
 
     def __len__(self) -> int:
         return len(self.texts)
