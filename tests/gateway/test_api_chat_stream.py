@@ -52,6 +52,8 @@ def test_usage_chunk_only_when_asked_and_stream_ends_with_done(gateway, upstream
     with http.stream("POST", gateway.base_url + "/chat/completions", json=body) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         assert response.headers["x-rag-index-version"]
+        timing = response.headers["server-timing"]  # where the time before the upstream call went
+        assert all(part in timing for part in ("embed;dur=", "search;dur=", "prepare;dur="))
         events = sse_events(response)
     assert events[-1] == "[DONE]"
     payloads = [json.loads(e) for e in events[:-1]]

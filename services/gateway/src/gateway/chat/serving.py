@@ -215,4 +215,7 @@ class ChatService:
                 on_usage=lambda usage: self._record_usage(prepared.model, usage),
             )
 
-        return DeferredSSEResponse(open_source, {INDEX_VERSION_HEADER: prepared.index_version})
+        # Headers go out with the first token; the upstream's share is in rag_gateway_upstream_ttft_seconds.
+        timings = {**prepared.timings, "prepare": time.perf_counter() - prepared.started}
+        headers = {INDEX_VERSION_HEADER: prepared.index_version, "Server-Timing": server_timing(timings)}
+        return DeferredSSEResponse(open_source, headers)
