@@ -57,7 +57,7 @@ def page_statements(titles: Sequence[str]) -> np.ndarray:
 
 def _phrase_pattern(phrase: str) -> str:
     words = [re.escape(word) for word in phrase.split()]
-    # A plural or possessive ending still counts ("capital expenditures", "revenues").
+    # A plural or possessive ending still counts ("capital expenditures", "gross margins").
     return r"(?<![\w&])" + r"[\s-]+".join(words) + r"(?:s|es|'s)?(?![\w&])"
 
 
