@@ -48,6 +48,11 @@ class PreparedChat:
         """`system_fingerprint`: identifies the index version that grounded the answer."""
         return f"rag-index-{self.index_version}"
 
+    def headers(self, **durations: float) -> dict[str, str]:
+        """Index version and Server-Timing (retrieval timings, then `durations`, in seconds)."""
+        timings = {**self.timings, **durations}
+        return {INDEX_VERSION_HEADER: self.index_version, "Server-Timing": server_timing(timings)}
+
 
 class ChatService:
     """Serves /v1/chat/completions."""
@@ -186,12 +191,7 @@ class ChatService:
         body["system_fingerprint"] = prepared.fingerprint
         if prepared.sources is not None:
             body["sources"] = prepared.sources
-        timings = {
-            **prepared.timings,
-            "upstream": upstream_seconds,
-            "total": time.perf_counter() - prepared.started,
-        }
-        headers = {INDEX_VERSION_HEADER: prepared.index_version, "Server-Timing": server_timing(timings)}
+        headers = prepared.headers(upstream=upstream_seconds, total=time.perf_counter() - prepared.started)
         return Response(to_json(body), media_type="application/json", headers=headers)
 
     def _stream(self, prepared: PreparedChat, *, forward_usage: bool) -> DeferredSSEResponse:
@@ -216,6 +216,6 @@ class ChatService:
             )
 
         # Headers go out with the first token; the upstream's share is in rag_gateway_upstream_ttft_seconds.
-        timings = {**prepared.timings, "prepare": time.perf_counter() - prepared.started}
-        headers = {INDEX_VERSION_HEADER: prepared.index_version, "Server-Timing": server_timing(timings)}
-        return DeferredSSEResponse(open_source, headers)
+        return DeferredSSEResponse(
+            open_source, prepared.headers(prepare=time.perf_counter() - prepared.started)
+        )

@@ -19,8 +19,10 @@ def statement_ranking(
     no statement or the index holds no page of those statements. Fused with the dense and BM25 rankings,
     it lifts statement pages that neither ranks high on its own.
     """
+    if not column.any():  # no statement pages (e.g. HTML-only corpora): skip the question's regexes
+        return None
     wanted = question_statements(question)
-    if not wanted or not column.any():
+    if not wanted:
         return None
     selected = np.isin(column, np.fromiter((int(s) for s in wanted), dtype=np.uint8))
     if mask is not None:
