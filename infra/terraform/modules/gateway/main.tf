@@ -1,5 +1,4 @@
 data "aws_region" "current" {}
-data "aws_partition" "current" {}
 
 locals {
   index_dir    = "/var/lib/rag/index"
@@ -176,48 +175,15 @@ resource "aws_lb_listener" "http_redirect" {
 
 # --- IAM -----------------------------------------------------------------------------------------------
 
-data "aws_iam_policy_document" "ecs_tasks_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["ecs-tasks.amazonaws.com"]
-    }
-  }
-}
+module "identity" {
+  source = "../ecs-task-identity"
 
-resource "aws_iam_role" "execution" {
-  name               = "${var.name}-execution"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
-  tags               = var.tags
-}
-
-resource "aws_iam_role_policy_attachment" "execution" {
-  role       = aws_iam_role.execution.name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-}
-
-data "aws_iam_policy_document" "execution_secrets" {
-  statement {
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = [var.api_key_digests_secret_arn]
-  }
-  statement {
-    actions   = ["kms:Decrypt"]
-    resources = [var.kms_key_arn]
-  }
-}
-
-resource "aws_iam_role_policy" "execution_secrets" {
-  name   = "read-api-key-digests"
-  role   = aws_iam_role.execution.id
-  policy = data.aws_iam_policy_document.execution_secrets.json
-}
-
-resource "aws_iam_role" "task" {
-  name               = "${var.name}-task"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
-  tags               = var.tags
+  name                = var.name
+  kms_key_arn         = var.kms_key_arn
+  log_retention_days  = var.log_retention_days
+  secret_arns         = [var.api_key_digests_secret_arn]
+  secrets_policy_name = "read-api-key-digests"
+  tags                = var.tags
 }
 
 data "aws_iam_policy_document" "task" {
@@ -253,18 +219,11 @@ data "aws_iam_policy_document" "task" {
 
 resource "aws_iam_role_policy" "task" {
   name   = "read-index-invoke-warmup"
-  role   = aws_iam_role.task.id
+  role   = module.identity.task_role_name
   policy = data.aws_iam_policy_document.task.json
 }
 
 # --- Service -------------------------------------------------------------------------------------------
-
-resource "aws_cloudwatch_log_group" "this" {
-  name              = "/ecs/${var.name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-  tags              = var.tags
-}
 
 resource "aws_ecs_task_definition" "this" {
   family                   = var.name
@@ -272,8 +231,8 @@ resource "aws_ecs_task_definition" "this" {
   network_mode             = "awsvpc"
   cpu                      = var.cpu
   memory                   = var.memory
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.task.arn
+  execution_role_arn       = module.identity.execution_role_arn
+  task_role_arn            = module.identity.task_role_arn
   tags                     = var.tags
 
   runtime_platform {
@@ -323,7 +282,7 @@ resource "aws_ecs_task_definition" "this" {
       logConfiguration = {
         logDriver = "awslogs"
         options = {
-          awslogs-group         = aws_cloudwatch_log_group.this.name
+          awslogs-group         = module.identity.log_group_name
           awslogs-region        = data.aws_region.current.name
           awslogs-stream-prefix = "index-sync"
         }
@@ -355,7 +314,7 @@ resource "aws_ecs_task_definition" "this" {
       logConfiguration = {
         logDriver = "awslogs"
         options = {
-          awslogs-group         = aws_cloudwatch_log_group.this.name
+          awslogs-group         = module.identity.log_group_name
           awslogs-region        = data.aws_region.current.name
           awslogs-stream-prefix = "gateway"
         }
@@ -447,4 +406,29 @@ resource "aws_appautoscaling_policy" "requests" {
       resource_label         = "${aws_lb.this.arn_suffix}/${aws_lb_target_group.this.arn_suffix}"
     }
   }
+}
+
+moved {
+  from = aws_cloudwatch_log_group.this
+  to   = module.identity.aws_cloudwatch_log_group.this
+}
+
+moved {
+  from = aws_iam_role.execution
+  to   = module.identity.aws_iam_role.execution
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.execution
+  to   = module.identity.aws_iam_role_policy_attachment.execution
+}
+
+moved {
+  from = aws_iam_role.task
+  to   = module.identity.aws_iam_role.task
+}
+
+moved {
+  from = aws_iam_role_policy.execution_secrets
+  to   = module.identity.aws_iam_role_policy.execution_secrets[0]
 }

@@ -25,7 +25,7 @@ output "task_security_group_id" {
 
 output "task_role_arn" {
   description = "IAM role of the gateway tasks."
-  value       = aws_iam_role.task.arn
+  value       = module.identity.task_role_arn
 }
 
 output "task_definition_arn" {

@@ -1,16 +1,8 @@
 data "aws_region" "current" {}
-data "aws_partition" "current" {}
 
 locals {
   index_url  = "s3://${var.index_bucket_name}/${var.index_prefix}"
   corpus_url = var.corpus_prefix == "" ? "" : "s3://${var.index_bucket_name}/${var.corpus_prefix}"
-}
-
-resource "aws_cloudwatch_log_group" "this" {
-  name              = "/ecs/${var.name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-  tags              = var.tags
 }
 
 resource "aws_security_group" "this" {
@@ -30,30 +22,12 @@ resource "aws_security_group" "this" {
   }
 }
 
-data "aws_iam_policy_document" "ecs_tasks_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["ecs-tasks.amazonaws.com"]
-    }
-  }
-}
+module "identity" {
+  source = "../ecs-task-identity"
 
-resource "aws_iam_role" "execution" {
-  name               = "${var.name}-execution"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
-  tags               = var.tags
-}
-
-resource "aws_iam_role_policy_attachment" "execution" {
-  role       = aws_iam_role.execution.name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-}
-
-resource "aws_iam_role" "task" {
-  name               = "${var.name}-task"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+  name               = var.name
+  kms_key_arn        = var.kms_key_arn
+  log_retention_days = var.log_retention_days
   tags               = var.tags
 }
 
@@ -82,7 +56,7 @@ data "aws_iam_policy_document" "task" {
 
 resource "aws_iam_role_policy" "task" {
   name   = "build-and-publish-index"
-  role   = aws_iam_role.task.id
+  role   = module.identity.task_role_name
   policy = data.aws_iam_policy_document.task.json
 }
 
@@ -92,8 +66,8 @@ resource "aws_ecs_task_definition" "this" {
   network_mode             = "awsvpc"
   cpu                      = var.cpu
   memory                   = var.memory
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.task.arn
+  execution_role_arn       = module.identity.execution_role_arn
+  task_role_arn            = module.identity.task_role_arn
   tags                     = var.tags
 
   ephemeral_storage {
@@ -134,11 +108,31 @@ resource "aws_ecs_task_definition" "this" {
       logConfiguration = {
         logDriver = "awslogs"
         options = {
-          awslogs-group         = aws_cloudwatch_log_group.this.name
+          awslogs-group         = module.identity.log_group_name
           awslogs-region        = data.aws_region.current.name
           awslogs-stream-prefix = "indexer"
         }
       }
     }
   ])
+}
+
+moved {
+  from = aws_cloudwatch_log_group.this
+  to   = module.identity.aws_cloudwatch_log_group.this
+}
+
+moved {
+  from = aws_iam_role.execution
+  to   = module.identity.aws_iam_role.execution
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.execution
+  to   = module.identity.aws_iam_role_policy_attachment.execution
+}
+
+moved {
+  from = aws_iam_role.task
+  to   = module.identity.aws_iam_role.task
 }

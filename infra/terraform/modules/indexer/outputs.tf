@@ -10,5 +10,5 @@ output "security_group_id" {
 
 output "task_role_arn" {
   description = "IAM role of the indexer task."
-  value       = aws_iam_role.task.arn
+  value       = module.identity.task_role_arn
 }

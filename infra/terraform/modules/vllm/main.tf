@@ -1,5 +1,4 @@
 data "aws_region" "current" {}
-data "aws_partition" "current" {}
 
 locals {
   served_names = { for k, m in var.models : k => coalesce(m.served_model_name, k) }
@@ -166,58 +165,17 @@ resource "aws_route53_record" "model" {
 
 # --- Tasks ---------------------------------------------------------------------------------------------
 
-resource "aws_cloudwatch_log_group" "this" {
-  name              = "/ecs/${var.name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-  tags              = var.tags
-}
+# vLLM calls no AWS API: its task role has no policy, and exists so the task never holds the execution role's
+# rights.
+module "identity" {
+  source = "../ecs-task-identity"
 
-data "aws_iam_policy_document" "ecs_tasks_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["ecs-tasks.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "execution" {
-  name               = "${var.name}-execution"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
-  tags               = var.tags
-}
-
-resource "aws_iam_role_policy_attachment" "execution" {
-  role       = aws_iam_role.execution.name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
-}
-
-data "aws_iam_policy_document" "execution_secrets" {
-  count = var.hf_token_secret_arn == null ? 0 : 1
-  statement {
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = [var.hf_token_secret_arn]
-  }
-  statement {
-    actions   = ["kms:Decrypt"]
-    resources = [var.kms_key_arn]
-  }
-}
-
-resource "aws_iam_role_policy" "execution_secrets" {
-  count  = var.hf_token_secret_arn == null ? 0 : 1
-  name   = "read-hf-token"
-  role   = aws_iam_role.execution.id
-  policy = data.aws_iam_policy_document.execution_secrets[0].json
-}
-
-# vLLM calls no AWS API; the role exists so the task never inherits the execution role's rights.
-resource "aws_iam_role" "task" {
-  name               = "${var.name}-task"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
-  tags               = var.tags
+  name                = var.name
+  kms_key_arn         = var.kms_key_arn
+  log_retention_days  = var.log_retention_days
+  secret_arns         = var.hf_token_secret_arn == null ? [] : [var.hf_token_secret_arn]
+  secrets_policy_name = "read-hf-token"
+  tags                = var.tags
 }
 
 resource "aws_ecs_task_definition" "this" {
@@ -228,8 +186,8 @@ resource "aws_ecs_task_definition" "this" {
   network_mode             = "awsvpc"
   cpu                      = each.value.cpu
   memory                   = each.value.memory
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.task.arn
+  execution_role_arn       = module.identity.execution_role_arn
+  task_role_arn            = module.identity.task_role_arn
   tags                     = merge(var.tags, { Model = each.key })
 
   volume {
@@ -280,7 +238,7 @@ resource "aws_ecs_task_definition" "this" {
       logConfiguration = {
         logDriver = "awslogs"
         options = {
-          awslogs-group         = aws_cloudwatch_log_group.this.name
+          awslogs-group         = module.identity.log_group_name
           awslogs-region        = data.aws_region.current.name
           awslogs-stream-prefix = each.key
         }
@@ -393,4 +351,29 @@ resource "aws_appautoscaling_scheduled_action" "after_hours" {
 
   # Two scheduled actions on one target must not be written concurrently.
   depends_on = [aws_appautoscaling_scheduled_action.working_hours]
+}
+
+moved {
+  from = aws_cloudwatch_log_group.this
+  to   = module.identity.aws_cloudwatch_log_group.this
+}
+
+moved {
+  from = aws_iam_role.execution
+  to   = module.identity.aws_iam_role.execution
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.execution
+  to   = module.identity.aws_iam_role_policy_attachment.execution
+}
+
+moved {
+  from = aws_iam_role.task
+  to   = module.identity.aws_iam_role.task
+}
+
+moved {
+  from = aws_iam_role_policy.execution_secrets
+  to   = module.identity.aws_iam_role_policy.execution_secrets
 }
