@@ -68,8 +68,7 @@ def search(
         if pages is not None:
             rankings.append(pages)
             weights.append(config.statement_weight)
-    ranked = rankings[0] if len(rankings) == 1 else reciprocal_rank_fusion(rankings, weights)
-    ranked = ranked.tolist()
+    ranked = rankings[0].tolist() if len(rankings) == 1 else reciprocal_rank_fusion(rankings, weights)
     return _collapse(table, ranked, k) if config.one_per_page else ranked[:k]
 
 
