@@ -353,6 +353,8 @@ resource "aws_appautoscaling_scheduled_action" "after_hours" {
   depends_on = [aws_appautoscaling_scheduled_action.working_hours]
 }
 
+# Addresses these resources had before they moved into module.identity: existing states plan as moves, so
+# nothing is destroyed or recreated. Safe to delete once every deployed state has been applied past them.
 moved {
   from = aws_cloudwatch_log_group.this
   to   = module.identity.aws_cloudwatch_log_group.this
