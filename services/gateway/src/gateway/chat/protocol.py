@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from retriever.file_ids import file_id
 from retriever.hits import Hit
 
 
@@ -117,6 +118,8 @@ class Source(BaseModel):
     page: int | None = None
     accession: str | None = None
     url: str | None = None
+    # Stable id of the filing (GET /v1/files/{file_id}); the Responses API cites it as file_citation.file_id.
+    file_id: str | None = None
 
     @classmethod
     def from_hit(cls, number: int, hit: Hit) -> Source:
@@ -137,4 +140,5 @@ class Source(BaseModel):
             page=m.page,
             accession=m.accession,
             url=m.url,
+            file_id=file_id(m),
         )
