@@ -1,0 +1,1 @@
+"""Second-stage rerankers over the fused candidates of a search."""
