@@ -21,6 +21,8 @@ from gateway.chat.serving import ChatService
 from gateway.embeddings.api_router import router as embeddings_router
 from gateway.embeddings.serving import EmbeddingService
 from gateway.errors import install_error_handlers
+from gateway.files.api_router import router as files_router
+from gateway.files.serving import FileService
 from gateway.health.api_router import router as health_router
 from gateway.http.body_limit import BodyLimitMiddleware
 from gateway.http.context import RequestContextMiddleware
@@ -32,6 +34,7 @@ from gateway.ratelimit import RateLimiter
 from gateway.retrieval.service import RetrievalService
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
+from gateway.ui.api_router import mount_ui
 from gateway.upstream.caller import UpstreamCaller
 from gateway.upstream.registry import UpstreamRegistry
 from gateway.upstream.warmup import WarmupHook, lambda_invoker
@@ -100,6 +103,7 @@ def init_state(
         ),
         models=ModelService(registry),
         warmup=warmup,
+        files=FileService(retrieval, settings.vector_store_id),
     )
 
 
@@ -143,8 +147,17 @@ def build_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for router in (chat_router, vector_stores_router, models_router, embeddings_router, health_router):
+    for router in (
+        chat_router,
+        vector_stores_router,
+        files_router,
+        models_router,
+        embeddings_router,
+        health_router,
+    ):
         app.include_router(router)
+    if settings.ui_served:
+        mount_ui(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(

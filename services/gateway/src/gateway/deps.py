@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from gateway.auth import ANONYMOUS
 from gateway.chat.serving import ChatService
 from gateway.embeddings.serving import EmbeddingService
+from gateway.files.serving import FileService
 from gateway.models.serving import ModelService
 from gateway.state import GatewayState
 from gateway.vector_stores.serving import VectorStoreService
@@ -59,6 +60,11 @@ async def get_embeddings(state: StateDep) -> EmbeddingService:
     return state.embeddings
 
 
+async def get_files(state: StateDep) -> FileService:
+    """Files of the index (listing and content)."""
+    return state.files
+
+
 async def get_models(state: StateDep) -> ModelService:
     """Model listing service."""
     return state.models
@@ -69,3 +75,4 @@ ChatDep = Annotated[ChatService, Depends(get_chat)]
 VectorStoresDep = Annotated[VectorStoreService, Depends(get_vector_stores)]
 EmbeddingsDep = Annotated[EmbeddingService, Depends(get_embeddings)]
 ModelsDep = Annotated[ModelService, Depends(get_models)]
+FilesDep = Annotated[FileService, Depends(get_files)]

@@ -105,6 +105,9 @@ class GatewaySettings(BaseSettings):
     warmup_cooldown: float = Field(default=300.0, ge=0)
     aws_region: str | None = None
 
+    # Chat page at / and /ui/ (None: on in development, off in production unless set to true)
+    ui_enabled: bool | None = None
+
     # Logging
     log_level: str = "INFO"
     log_json: bool = True
@@ -143,6 +146,11 @@ class GatewaySettings(BaseSettings):
         if not self.upstreams and not self.default_upstream:
             raise ValueError("set RAG_UPSTREAMS or RAG_DEFAULT_UPSTREAM")
         return self
+
+    @property
+    def ui_served(self) -> bool:
+        """Whether the chat page is served (RAG_UI_ENABLED, else only outside production)."""
+        return self.ui_enabled if self.ui_enabled is not None else self.environment != "production"
 
     @property
     def key_digests(self) -> frozenset[bytes]:

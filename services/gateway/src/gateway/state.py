@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from gateway.auth import ApiKeyAuth
 from gateway.chat.serving import ChatService
 from gateway.embeddings.serving import EmbeddingService
+from gateway.files.serving import FileService
 from gateway.metrics import Metrics
 from gateway.models.serving import ModelService
 from gateway.ratelimit import RateLimiter
@@ -32,3 +33,4 @@ class GatewayState:
     embeddings: EmbeddingService
     models: ModelService
     warmup: WarmupHook
+    files: FileService
