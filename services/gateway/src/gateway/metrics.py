@@ -70,6 +70,12 @@ class Metrics:
             "rag_gateway_upstream_retries", "Upstream attempts that were retried", ["model"], registry=r
         )
         self.index_swaps = Counter("rag_gateway_index_swaps", "Hot swaps of the search index", registry=r)
+        self.unsupported_answers = Counter(
+            "rag_gateway_unsupported_figure_answers",
+            "Answers with at least one figure that no source holds (grounding check)",
+            ["model"],
+            registry=r,
+        )
 
     def render(self) -> bytes:
         """Text exposition format: this process's registry, or every worker's samples when multiprocess."""

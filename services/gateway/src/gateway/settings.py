@@ -88,6 +88,9 @@ class GatewaySettings(BaseSettings):
     score_threshold: float | None = None
     # A question naming companies is searched within their filings unless the request sets filters.
     infer_filters: bool = True
+    # Every answer's figures are checked against its sources and listed in `grounding` ("flag"); "off" skips
+    # the check. Per request: rag.grounding.
+    grounding: Literal["flag", "off"] = "flag"
 
     # Prompt fitting
     tokenizers: dict[str, str] = Field(default_factory=dict)

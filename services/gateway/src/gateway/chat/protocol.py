@@ -56,6 +56,8 @@ class RagOptions(BaseModel):
     filters: dict[str, Any] | None = None
     # Without `filters`: scope the search to the companies (and fiscal year) the question names.
     infer_filters: bool | None = None
+    # "flag": list the answer's figures and those no source holds in `grounding`; "off": skip the check.
+    grounding: Literal["flag", "off"] | None = None
 
 
 class ChatCompletionRequest(BaseModel):
