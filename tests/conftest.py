@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# Shared fixtures (embedder, index, synthetic upstream, gateway factory) for every folder: tests/support.
+pytest_plugins = ["support.plugin"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

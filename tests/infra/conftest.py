@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from support.ports import free_port
 from tfkit import PROVIDER_MIRROR, TERRAFORM_DIR, Terraform
 
 
@@ -47,12 +47,6 @@ def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
     return Terraform(binary=binary, env=env, workdir=workdir)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """A moto server on loopback, stopped at the end of the session."""
@@ -61,7 +55,7 @@ def moto_endpoint() -> Iterator[str]:
         pytest.fail(
             f"moto_server not found next to {sys.executable}; install moto[server] (requirements-dev.txt)"
         )
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     # AWS-managed policies (AmazonECSTaskExecutionRolePolicy, ...) exist in moto only when loaded; without
     # them the provider retries each attachment as an IAM propagation delay for minutes.

