@@ -19,6 +19,10 @@ class ControlClient:
         """Change timing, e.g. ``set_timing(ttft_ms=50, itl_ms=5, output_tokens=16)``."""
         return self._post("/control/timing", update)
 
+    def set_reply(self, text: str | None, count: int | None = None) -> dict[str, Any]:
+        """Answer the next ``count`` chat requests (None: all) with ``text``; ``None`` restores ``t0 t1``."""
+        return self._post("/control/reply", {"text": text, "count": count})
+
     def faults(self) -> dict[str, Any]:
         """Current faults and timing."""
         return self._get("/control/faults")

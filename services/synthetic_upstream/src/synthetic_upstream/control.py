@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from synthetic_upstream.errors import error_response
 from synthetic_upstream.faults import FaultUpdate
+from synthetic_upstream.replies import ReplyUpdate
 from synthetic_upstream.state import UpstreamState, get_state
 from synthetic_upstream.timing import TimingUpdate
 
@@ -56,15 +57,26 @@ async def set_timing(request: Request) -> Response:
     return JSONResponse(_snapshot(state))
 
 
+async def set_reply(request: Request) -> Response:
+    """``POST /control/reply``: answer with a scripted text (:class:`ReplyUpdate`)."""
+    update = await _parse(request, ReplyUpdate)
+    if isinstance(update, Response):
+        return update
+    replies = get_state(request).replies
+    replies.apply(update)
+    return JSONResponse(replies.snapshot())
+
+
 async def get_stats(request: Request) -> JSONResponse:
     """``GET /control/stats``: counters, disconnects and the last request bodies."""
     return JSONResponse(get_state(request).stats.snapshot())
 
 
 async def reset(request: Request) -> JSONResponse:
-    """``POST /control/reset``: no faults, start-up timing, counters zeroed."""
+    """``POST /control/reset``: no faults, no scripted reply, start-up timing, counters zeroed."""
     state = get_state(request)
     state.faults.reset()
+    state.replies.apply(ReplyUpdate())
     settings = state.settings
     state.timing.apply(
         TimingUpdate(ttft_ms=settings.ttft_ms, itl_ms=settings.itl_ms, output_tokens=settings.output_tokens)
@@ -77,6 +89,7 @@ ROUTES = [
     Route("/control/faults", get_faults, methods=["GET"]),
     Route("/control/faults", set_faults, methods=["POST"]),
     Route("/control/timing", set_timing, methods=["POST"]),
+    Route("/control/reply", set_reply, methods=["POST"]),
     Route("/control/stats", get_stats, methods=["GET"]),
     Route("/control/reset", reset, methods=["POST"]),
 ]

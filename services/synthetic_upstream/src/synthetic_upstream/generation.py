@@ -32,6 +32,18 @@ class Generation:
     ttft_s: float
     itl_s: float
     drop_after_tokens: int | None = None
+    # A scripted reply's pieces (POST /control/reply) instead of the t0 t1 ... sequence.
+    script: tuple[str, ...] | None = None
+
+    def chunk_text(self, index: int) -> str:
+        """Token ``index`` ready to splice into a chunk (scripted pieces are JSON-escaped)."""
+        return json.dumps(self.script[index])[1:-1] if self.script is not None else token_text(index)
+
+    def text(self) -> str:
+        """The whole completion text."""
+        if self.script is not None:
+            return "".join(self.script[: self.n_tokens])
+        return expected_text(self.n_tokens)
 
 
 async def _sleep_until(deadline: float) -> None:
@@ -111,7 +123,7 @@ class StreamingCompletion(_Completion):
         for index in range(g.n_tokens):
             if self._drop_now():
                 return  # returning mid-body makes uvicorn close the connection
-            body = encoder.content(token_text(index))
+            body = encoder.content(g.chunk_text(index))
             if index == 0:
                 body = encoder.role() + body
             else:
@@ -147,7 +159,7 @@ class FullCompletion(_Completion):
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": expected_text(g.n_tokens)},
+                    "message": {"role": "assistant", "content": g.text()},
                     "logprobs": None,
                     "finish_reason": g.finish_reason,
                 }

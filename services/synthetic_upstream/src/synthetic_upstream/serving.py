@@ -48,7 +48,9 @@ def create_chat_completion(state: UpstreamState, raw_body: bytes) -> ChatRespons
         return error_response(404, f"The model `{request.model}` does not exist.", "model")
 
     requested = request.max_completion_tokens or request.max_tokens
-    n_tokens = min(requested or state.timing.output_tokens, state.settings.max_output_tokens)
+    script = state.replies.take()
+    planned = len(script) if script is not None else requested or state.timing.output_tokens
+    n_tokens = min(planned, requested or planned, state.settings.max_output_tokens)
     prompt_tokens = count_prompt_tokens(request.messages)
     if state.settings.enforce_max_model_len and prompt_tokens + n_tokens > state.settings.max_model_len:
         state.stats.rejected += 1
@@ -69,6 +71,7 @@ def create_chat_completion(state: UpstreamState, raw_body: bytes) -> ChatRespons
         ttft_s=(state.timing.ttft_ms / 1000.0) + plan.extra_first_token_delay_s,
         itl_s=state.timing.itl_ms / 1000.0,
         drop_after_tokens=plan.drop_after_tokens,
+        script=script,
     )
     completion_cls = StreamingCompletion if request.stream else FullCompletion
     return completion_cls(generation, state.stats)

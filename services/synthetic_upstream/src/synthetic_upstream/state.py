@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from synthetic_upstream.faults import Faults
+from synthetic_upstream.replies import Replies
 from synthetic_upstream.settings import UpstreamSettings
 from synthetic_upstream.stats import Stats
 from synthetic_upstream.timing import Timing
@@ -19,6 +20,7 @@ class UpstreamState:
     timing: Timing
     faults: Faults
     stats: Stats
+    replies: Replies = field(default_factory=Replies)
     started_at: float = field(default_factory=time.time)
 
     @classmethod
