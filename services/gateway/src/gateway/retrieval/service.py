@@ -161,7 +161,11 @@ class RetrievalService:
             return True
 
     async def watch(self, interval: float) -> None:
-        """Poll for new index versions until cancelled."""
+        """Poll for new index versions until cancelled; a poll that fails is logged and the next one runs."""
         while True:
             await asyncio.sleep(interval)
-            await self.reload_if_changed()
+            try:
+                await self.reload_if_changed()
+            except Exception:
+                # Whatever one poll hits (a half-copied version, a full disk, a bug), hot swapping must go on.
+                logger.exception("index poll failed, %s keeps serving", self._index.version)
