@@ -20,6 +20,7 @@ SOURCE_FIELDS = {
     "page",
     "accession",
     "url",
+    "file_id",
 }
 
 

@@ -39,7 +39,9 @@ async def test_async_streaming(gateway):
         )
         chunks = [chunk async for chunk in stream]
     assert chunks[0].model_extra["sources"]
-    assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens == 4
+    usage, grounding = chunks[-2], chunks[-1]  # the grounding chunk comes after the usage chunk
+    assert usage.choices == [] and usage.usage.completion_tokens == 4
+    assert grounding.choices == [] and grounding.model_extra["grounding"]["checked"] is True
 
 
 def test_usage_chunk_only_when_asked_and_stream_ends_with_done(gateway, upstream, http):
@@ -57,7 +59,8 @@ def test_usage_chunk_only_when_asked_and_stream_ends_with_done(gateway, upstream
         events = sse_events(response)
     assert events[-1] == "[DONE]"
     payloads = [json.loads(e) for e in events[:-1]]
-    assert all(p["choices"] for p in payloads)  # no usage-only chunk leaked
+    assert not any(p.get("usage") for p in payloads)  # no usage chunk leaked
+    assert payloads[-1]["choices"] == [] and "grounding" in payloads[-1]
     assert upstream.control.last_request()["stream_options"] == {"include_usage": True}
 
 

@@ -30,6 +30,7 @@ async def create_chat_completion(
 ) -> Response:
     """OpenAI chat completions, grounded in 10-K filings."""
     try:
-        return await chat.create(body)
+        # The request's own base URL (scheme and host as the client reached us) makes citation URLs absolute.
+        return await chat.create(body, base_url=str(request.base_url))
     finally:
         request.scope[MODEL_SCOPE_KEY] = chat.metrics_label(body.model)

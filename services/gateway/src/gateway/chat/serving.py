@@ -13,8 +13,23 @@ from retriever.filters import FilterError, parse_filter
 from retriever.hits import Hit
 from starlette.responses import Response
 
+from gateway.chat.grounded import (
+    AnswerCheck,
+    GroundedAnswer,
+    annotate_completion,
+    completion_texts,
+    ground_answer,
+)
 from gateway.chat.protocol import ChatCompletionRequest, RagOptions, Source
-from gateway.chat.streaming import ChatStream, error_from_payload, is_error_payload, sources_chunk
+from gateway.chat.streaming import (
+    ChatStream,
+    Ending,
+    Transcript,
+    ending_frames,
+    error_from_payload,
+    is_error_payload,
+    sources_chunk,
+)
 from gateway.errors import GatewayError, invalid_request
 from gateway.http.sse import DeferredSSEResponse
 from gateway.http.timing import server_timing
@@ -77,14 +92,17 @@ class ChatService:
         """The model as a metrics label; names no upstream serves become "unknown" (bounded cardinality)."""
         return model if self._registry.is_known(model) else "unknown"
 
-    async def create(self, request: ChatCompletionRequest) -> Response:
-        """Answer one chat request (JSON or SSE)."""
+    async def create(self, request: ChatCompletionRequest, *, base_url: str = "") -> Response:
+        """Answer one chat request (JSON or SSE); `base_url` (the request's) makes citation URLs absolute."""
         prepared = await self._prepare(request)
+        check = AnswerCheck.for_request(request, self._settings.grounding, base_url)
         if request.stream:
             return self._stream(
-                prepared, forward_usage=bool(request.stream_options and request.stream_options.include_usage)
+                prepared,
+                check,
+                forward_usage=bool(request.stream_options and request.stream_options.include_usage),
             )
-        return await self._complete(prepared)
+        return await self._complete(prepared, check)
 
     async def _prepare(self, request: ChatCompletionRequest) -> PreparedChat:
         started = time.perf_counter()
@@ -183,7 +201,13 @@ class ChatService:
         if isinstance(completion, int):
             self._metrics.tokens.labels(model, "out").inc(completion)
 
-    async def _complete(self, prepared: PreparedChat) -> Response:
+    def _ground(self, prepared: PreparedChat, check: AnswerCheck, texts: dict[int, str]) -> GroundedAnswer:
+        grounded = ground_answer(texts, prepared.sources, check)
+        if grounded.grounding.unsupported:
+            self._metrics.unsupported_answers.labels(self.metrics_label(prepared.model)).inc()
+        return grounded
+
+    async def _complete(self, prepared: PreparedChat, check: AnswerCheck) -> Response:
         body, upstream_seconds = await self._caller.complete(prepared.upstream, prepared.payload)
         usage = body.get("usage")
         if isinstance(usage, dict):
@@ -191,11 +215,25 @@ class ChatService:
         body["system_fingerprint"] = prepared.fingerprint
         if prepared.sources is not None:
             body["sources"] = prepared.sources
+        annotate_completion(body, self._ground(prepared, check, completion_texts(body)))
         headers = prepared.headers(upstream=upstream_seconds, total=time.perf_counter() - prepared.started)
         return Response(to_json(body), media_type="application/json", headers=headers)
 
-    def _stream(self, prepared: PreparedChat, *, forward_usage: bool) -> DeferredSSEResponse:
+    def _stream(
+        self, prepared: PreparedChat, check: AnswerCheck, *, forward_usage: bool
+    ) -> DeferredSSEResponse:
         deadline = asyncio.get_running_loop().time() + self._settings.total_timeout
+
+        def on_end(transcript: Transcript) -> Ending:
+            # Runs once the upstream is done: every content chunk has already been relayed.
+            answer = transcript.answer()
+            grounded = self._ground(prepared, check, answer.texts)
+            return ending_frames(
+                answer,
+                fingerprint=prepared.fingerprint,
+                annotations=grounded.annotations,
+                grounding=grounded.grounding.model_dump(),
+            )
 
         async def open_source() -> ChatStream:
             opened = await self._caller.open_stream(prepared.upstream, prepared.payload)
@@ -213,6 +251,7 @@ class ChatService:
                 forward_usage=forward_usage,
                 deadline=deadline,
                 on_usage=lambda usage: self._record_usage(prepared.model, usage),
+                on_end=on_end,
             )
 
         # Headers go out with the first token; the upstream's share is in rag_gateway_upstream_ttft_seconds.

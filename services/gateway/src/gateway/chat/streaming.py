@@ -1,11 +1,13 @@
-"""Relay of an upstream chat stream: a sources chunk first, then the upstream's bytes as received."""
+"""Relay of an upstream chat stream: a sources chunk first, the upstream's bytes as received, then the
+gateway's closing chunks (citation annotations, grounding) computed from the kept transcript."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
@@ -60,6 +62,84 @@ def usage_block(data: bytes) -> dict[str, Any] | None:
     return usage if isinstance(usage, dict) else None
 
 
+@dataclass
+class StreamedAnswer:
+    """What the upstream streamed: the content of each choice, and the chunks' id, created and model."""
+
+    texts: dict[int, str] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Transcript:
+    """The upstream's events as received; decoded only once the upstream is done, so relaying stays a copy."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+
+    def add(self, frames: bytes) -> None:
+        """Keep complete SSE events exactly as relayed."""
+        self._parts.append(frames)
+
+    def answer(self) -> StreamedAnswer:
+        """The accumulated content per choice index."""
+        pieces: dict[int, list[str]] = {}
+        meta: dict[str, Any] = {}
+        for event in split_events(b"".join(self._parts)):
+            data = event_data(event)
+            if data is None or data == b"[DONE]" or is_error_payload(data):
+                continue
+            try:
+                chunk = json.loads(data)
+            except ValueError:
+                continue
+            if not isinstance(chunk, dict):
+                continue
+            if not meta:
+                meta = {key: chunk.get(key) for key in ("id", "created", "model")}
+            for choice in chunk.get("choices") or ():
+                delta = choice.get("delta") if isinstance(choice, dict) else None
+                content = delta.get("content") if isinstance(delta, dict) else None
+                if isinstance(content, str) and content:
+                    index = choice.get("index")
+                    pieces.setdefault(index if isinstance(index, int) else 0, []).append(content)
+        return StreamedAnswer({index: "".join(parts) for index, parts in pieces.items()}, meta)
+
+
+# The gateway's closing frames for a finished answer: sent before the usage chunk, and last (before [DONE]).
+Ending = tuple[bytes, bytes]
+
+
+def ending_frames(
+    answer: StreamedAnswer,
+    *,
+    fingerprint: str,
+    annotations: Mapping[int, list[dict[str, Any]]] | None,
+    grounding: dict[str, Any],
+) -> Ending:
+    """An annotations chunk (per choice; none without sources) and a `choices: []` grounding chunk."""
+    base = {
+        "id": answer.meta.get("id") or "chatcmpl-rag",
+        "object": "chat.completion.chunk",
+        "created": answer.meta.get("created") or 0,
+        "model": answer.meta.get("model") or "",
+        "system_fingerprint": fingerprint,
+    }
+    cited = b""
+    if annotations is not None:
+        indexes = sorted(set(answer.texts) | set(annotations)) or [0]
+        choices = [
+            {
+                "index": index,
+                "delta": {"annotations": list(annotations.get(index, ()))},
+                "logprobs": None,
+                "finish_reason": None,
+            }
+            for index in indexes
+        ]
+        cited = frame(to_json({**base, "choices": choices}))
+    return cited, frame(to_json({**base, "choices": [], "grounding": grounding}))
+
+
 def _interrupted() -> GatewayError:
     return GatewayError(
         502,
@@ -69,7 +149,12 @@ def _interrupted() -> GatewayError:
 
 
 class ChatStream:
-    """SSE frames for one chat request; always ends with [DONE], with an error frame before it on failure."""
+    """SSE frames for one chat request; always ends with [DONE], with an error frame before it on failure.
+
+    With `on_end`, the relayed events are kept and, once the upstream is done, `on_end` turns them into the
+    closing frames: the first part goes out before the usage chunk, the second after it (or both before
+    [DONE] when there is no usage chunk). A stream that fails gets an error frame instead.
+    """
 
     def __init__(
         self,
@@ -79,13 +164,24 @@ class ChatStream:
         forward_usage: bool,
         deadline: float,
         on_usage: Callable[[dict[str, Any]], None],
+        on_end: Callable[[Transcript], Ending] | None = None,
     ) -> None:
         self._opened = opened
         self._head = head
         self._forward_usage = forward_usage
         self._deadline = deadline
         self._on_usage = on_usage
+        self._on_end = on_end
+        self._transcript = Transcript() if on_end is not None else None
+        self._ended = False
         self._done = False
+
+    def _ending(self) -> Ending:
+        """The closing frames, once; empty afterwards and without `on_end`."""
+        if self._ended or self._on_end is None or self._transcript is None:
+            return b"", b""
+        self._ended = True
+        return self._on_end(self._transcript)
 
     async def aclose(self) -> None:
         """Close the upstream response (also aborts the request upstream if still running)."""
@@ -106,18 +202,23 @@ class ChatStream:
         """What to send for one event's payload, and whether the stream is finished."""
         if data == b"[DONE]":
             self._done = True
-            return DONE, True
+            return b"".join(self._ending()) + DONE, True
         if is_error_payload(data):
             return error_frame(error_from_payload(data)) + DONE, True
         usage = usage_block(data)
         if usage is not None:
             self._on_usage(usage)
-            if not self._forward_usage and b'"choices":[]' in data.replace(b" ", b""):
-                return None, False
+            if b'"choices":[]' in data.replace(b" ", b""):
+                # The final usage chunk: every content chunk is in, so the annotations go before it.
+                before, after = self._ending()
+                sent = before + (frame(data) if self._forward_usage else b"") + after
+                return sent or None, False
         return frame(data), False
 
     def _block(self, block: bytes) -> tuple[bytes, bool]:
         """Complete events as received, unless a marker asks for a closer look at each event."""
+        if self._transcript is not None:
+            self._transcript.add(block)
         if not any(marker in block for marker in _MARKERS):
             return block, False
         out: list[bytes] = []
@@ -137,6 +238,8 @@ class ChatStream:
         if self._head is not None:
             yield self._head
         for data in self._opened.head:
+            if self._transcript is not None:
+                self._transcript.add(frame(data))
             sent, finished = self._event(data)
             if sent is not None:
                 yield sent
