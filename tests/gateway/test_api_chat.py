@@ -21,6 +21,7 @@ SOURCE_FIELDS = {
     "accession",
     "url",
     "file_id",
+    "filename",
 }
 
 

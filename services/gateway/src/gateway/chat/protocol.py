@@ -122,6 +122,8 @@ class Source(BaseModel):
     url: str | None = None
     # Stable id of the filing (GET /v1/files/{file_id}); the Responses API cites it as file_citation.file_id.
     file_id: str | None = None
+    # The filing's file name (the Responses API's file_citation.filename and file_search results).
+    filename: str | None = None
 
     @classmethod
     def from_hit(cls, number: int, hit: Hit) -> Source:
@@ -143,4 +145,5 @@ class Source(BaseModel):
             accession=m.accession,
             url=m.url,
             file_id=file_id(m),
+            filename=m.source_file,
         )

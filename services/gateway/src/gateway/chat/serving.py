@@ -38,7 +38,7 @@ from gateway.prompt.builder import PromptPlan, build_prompt, last_user_text
 from gateway.prompt.tokens import TokenCounters
 from gateway.retrieval.service import RetrievalService
 from gateway.settings import GatewaySettings
-from gateway.upstream.caller import UpstreamCaller
+from gateway.upstream.caller import OpenedStream, UpstreamCaller
 from gateway.upstream.registry import Upstream, UpstreamRegistry
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,8 @@ class PreparedChat:
     index_version: str
     started: float
     timings: dict[str, float] = field(default_factory=dict)
+    # The text the index was searched with (None: no retrieval); the Responses API reports it as `queries`.
+    query: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -104,6 +106,34 @@ class ChatService:
             )
         return await self._complete(prepared, check)
 
+    async def prepare(self, request: ChatCompletionRequest) -> PreparedChat:
+        """Route, retrieve and fit the prompt: everything before the upstream call (shared with Responses)."""
+        return await self._prepare(request)
+
+    async def complete_upstream(self, prepared: PreparedChat) -> tuple[dict[str, Any], float]:
+        """The upstream's chat.completion body (usage counted) and the upstream seconds."""
+        body, upstream_seconds = await self._caller.complete(prepared.upstream, prepared.payload)
+        usage = body.get("usage")
+        if isinstance(usage, dict):
+            self._record_usage(prepared.model, usage)
+        return body, upstream_seconds
+
+    async def open_upstream(self, prepared: PreparedChat) -> OpenedStream:
+        """The upstream stream once it produced output (retried until then); an error event raises."""
+        opened = await self._caller.open_stream(prepared.upstream, prepared.payload)
+        if is_error_payload(opened.head[-1]):
+            await opened.aclose()
+            raise error_from_payload(opened.head[-1])
+        return opened
+
+    def record_usage(self, model: str, usage: dict[str, Any]) -> None:
+        """Count a usage object's tokens in the token metrics."""
+        self._record_usage(model, usage)
+
+    def ground(self, prepared: PreparedChat, check: AnswerCheck, texts: dict[int, str]) -> GroundedAnswer:
+        """Citations and the figure check for a finished answer, counted in the unsupported-answers metric."""
+        return self._ground(prepared, check, texts)
+
     async def _prepare(self, request: ChatCompletionRequest) -> PreparedChat:
         started = time.perf_counter()
         s = self._settings
@@ -137,6 +167,7 @@ class ChatService:
         query = last_user_text(payload["messages"]) if enabled else None
         if not enabled:
             return prepared
+        prepared.query = query
         completion_tokens = requested or s.default_completion_tokens
 
         def fit(hits: list[Hit]) -> PromptPlan:
@@ -208,10 +239,7 @@ class ChatService:
         return grounded
 
     async def _complete(self, prepared: PreparedChat, check: AnswerCheck) -> Response:
-        body, upstream_seconds = await self._caller.complete(prepared.upstream, prepared.payload)
-        usage = body.get("usage")
-        if isinstance(usage, dict):
-            self._record_usage(prepared.model, usage)
+        body, upstream_seconds = await self.complete_upstream(prepared)
         body["system_fingerprint"] = prepared.fingerprint
         if prepared.sources is not None:
             body["sources"] = prepared.sources
@@ -236,10 +264,7 @@ class ChatService:
             )
 
         async def open_source() -> ChatStream:
-            opened = await self._caller.open_stream(prepared.upstream, prepared.payload)
-            if is_error_payload(opened.head[-1]):
-                await opened.aclose()
-                raise error_from_payload(opened.head[-1])
+            opened = await self.open_upstream(prepared)
             head = None
             if prepared.sources is not None:
                 head = sources_chunk(
