@@ -133,16 +133,23 @@ def test_scores_align_with_candidates_whatever_order_the_server_answers_in(serve
     np.testing.assert_allclose(scores, expected_scores(DOCS), rtol=1e-6)
     assert scores.shape == (len(DOCS),) and np.all(np.isfinite(scores))
     assert state.requests == [
-        {"model": "bge-reranker", "query": QUERY, "documents": DOCS, "top_n": len(DOCS)}
+        {
+            "model": "bge-reranker",
+            "query": QUERY,
+            "documents": DOCS,
+            "top_n": len(DOCS),
+            "truncate_prompt_tokens": -1,
+        }
     ]
     assert state.headers[0]["authorization"] == "Bearer sk-test"
 
 
-def test_no_api_key_sends_no_authorization_header(server):
+def test_no_api_key_sends_no_authorization_header_and_truncation_can_be_left_out(server):
     state, base_url = server
-    with HttpReranker(base_url, "m") as reranker:
+    with HttpReranker(base_url, "m", truncate=False) as reranker:
         reranker.score(candidates())
     assert "authorization" not in state.headers[0]
+    assert "truncate_prompt_tokens" not in state.requests[0]
 
 
 def test_only_max_documents_are_sent_and_the_rest_keep_their_order_below(server):

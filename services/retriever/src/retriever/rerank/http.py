@@ -46,7 +46,8 @@ class HttpReranker:
     """Scores candidates with a cross-encoder served by vLLM (or any Jina/Cohere-compatible rerank API).
 
     Thread-safe: one pooled `httpx.Client` serves every search thread. Candidates beyond `max_documents` are
-    not sent; they keep their first-stage order below every scored one.
+    not sent; they keep their first-stage order below every scored one. `base_url` is an OpenAI-style base
+    URL ending in /v1; requests go to `<base_url>/rerank`.
     """
 
     name = "http"
@@ -62,6 +63,7 @@ class HttpReranker:
         max_attempts: int = 2,
         retry_wait: float = 0.05,
         max_connections: int = 16,
+        truncate: bool = True,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         if not base_url:
@@ -76,6 +78,7 @@ class HttpReranker:
         self._timeout = timeout
         self._max_attempts = max_attempts
         self._retry_wait = retry_wait
+        self._truncate = truncate
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.Client(
             timeout=httpx.Timeout(timeout),
@@ -112,6 +115,11 @@ class HttpReranker:
             # All of them: the caller merges the scores with the first stage, so none may be cut off.
             "top_n": sent,
         }
+        if self._truncate:
+            # vLLM answers 400 for the whole request when one pair exceeds the model's window; -1 cuts such a
+            # pair (the passage's tail) to max_model_len instead. A vLLM extension: `truncate=False` for
+            # servers that refuse unknown fields.
+            payload["truncate_prompt_tokens"] = -1
         started = time.perf_counter()
         body = self._post(payload)
         scores = _scores_from(body, sent)
