@@ -11,6 +11,7 @@ module "stack" {
   on_demand_percentage_above_base = var.on_demand_percentage_above_base
   vllm_image                      = var.vllm_image
   models                          = var.models
+  reranker                        = var.reranker
   hf_token_secret_arn             = var.hf_token_secret_arn
   gateway_image                   = var.gateway_image
   indexer_image                   = var.indexer_image

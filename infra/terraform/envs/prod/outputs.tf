@@ -13,6 +13,11 @@ output "vllm_upstreams" {
   value       = module.stack.vllm_upstreams
 }
 
+output "reranker" {
+  description = "Rerank base URL and model given to the gateway (RAG_RERANKER_URL, RAG_RERANKER_MODEL), or null."
+  value       = module.stack.reranker
+}
+
 output "cluster_name" {
   description = "ECS cluster name."
   value       = module.stack.cluster_name

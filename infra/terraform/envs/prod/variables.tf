@@ -83,6 +83,26 @@ variable "models" {
   }
 }
 
+variable "reranker" {
+  description = "Optional cross-encoder for the gateway's http reranker, on its own vLLM GPU service (fields: modules/vllm). Enabling it adds up to max_count GPU tasks: raise gpu_max_instances to match."
+  type = object({
+    enabled                = optional(bool, false)
+    model                  = optional(string, "BAAI/bge-reranker-v2-m3")
+    served_model_name      = optional(string)
+    max_model_len          = optional(number, 1024)
+    gpu_memory_utilization = optional(number, 0.90)
+    extra_args             = optional(list(string), [])
+    cpu                    = optional(number, 3584)
+    memory                 = optional(number, 14336)
+    min_count              = optional(number, 0)
+    max_count              = optional(number, 2)
+    working_hours_count    = optional(number, 1)
+    requests_per_target    = optional(number, 300)
+  })
+  default  = {}
+  nullable = false
+}
+
 variable "hf_token_secret_arn" {
   description = "Secrets Manager ARN of the Hugging Face token (null for public models)."
   type        = string

@@ -24,6 +24,12 @@ locals {
       TOKENIZERS_PARALLELISM  = "false"
       PYTHONDONTWRITEBYTECODE = "1"
     },
+    # Only with a reranker service: without one the gateway keeps its default second stage.
+    var.reranker == null ? {} : {
+      RAG_RERANKER       = "http"
+      RAG_RERANKER_URL   = var.reranker.url
+      RAG_RERANKER_MODEL = var.reranker.model
+    },
     var.extra_environment,
   )
   autoscaling = var.enable_autoscaling ? 1 : 0

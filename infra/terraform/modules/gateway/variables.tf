@@ -200,6 +200,19 @@ variable "warmup_lambda_name" {
   default     = null
 }
 
+variable "reranker" {
+  description = "Cross-encoder rerank service (base URL ending in /v1, served model name); sets RAG_RERANKER=http, RAG_RERANKER_URL and RAG_RERANKER_MODEL. Null: no such service."
+  type = object({
+    url   = string
+    model = string
+  })
+  default = null
+  validation {
+    condition     = var.reranker == null || can(regex("^https?://[^/]+/v1$", var.reranker.url))
+    error_message = "reranker.url must be an http(s) base URL ending in /v1 (the client posts to <url>/rerank)."
+  }
+}
+
 variable "extra_environment" {
   description = "More RAG_* settings (non-secret) for the gateway container."
   type        = map(string)

@@ -65,6 +65,7 @@ module "vllm" {
   client_security_group_ids         = [module.gateway.task_security_group_id, module.warmup.security_group_id]
   image                             = var.vllm_image
   models                            = var.models
+  reranker                          = var.reranker
   hf_token_secret_arn               = var.hf_token_secret_arn
   health_check_grace_period_seconds = var.vllm_health_check_grace_period_seconds
   enable_autoscaling                = var.enable_autoscaling
@@ -94,6 +95,7 @@ module "gateway" {
   max_count                  = var.gateway_max_count
   enable_autoscaling         = var.enable_autoscaling
   upstreams                  = module.vllm.upstreams
+  reranker                   = module.vllm.reranker
   index_bucket_name          = module.index.bucket_name
   index_bucket_arn           = module.index.bucket_arn
   embedding_backend          = var.embedding_backend

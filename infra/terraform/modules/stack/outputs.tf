@@ -18,6 +18,11 @@ output "vllm_upstreams" {
   value       = module.vllm.upstreams
 }
 
+output "reranker" {
+  description = "The cross-encoder's rerank base URL and served model name given to the gateway, or null when disabled."
+  value       = module.vllm.reranker
+}
+
 output "cluster_name" {
   description = "ECS cluster name."
   value       = module.cluster.cluster_name

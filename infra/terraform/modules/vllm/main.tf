@@ -1,12 +1,48 @@
 data "aws_region" "current" {}
 
 locals {
-  served_names = { for k, m in var.models : k => coalesce(m.served_model_name, k) }
-  hostnames    = { for k in keys(var.models) : k => "${k}.${var.dns_zone_name}" }
+  reranker_key = "reranker"
+  # Every vLLM service: the chat models and, when enabled, the cross-encoder. Each gets a task definition,
+  # service, target group, host rule and DNS name; only var.models become chat upstreams.
+  services = merge(
+    {
+      for k, m in var.models : k => {
+        model                  = m.model
+        served_model_name      = coalesce(m.served_model_name, k)
+        max_model_len          = m.max_model_len
+        gpu_memory_utilization = m.gpu_memory_utilization
+        flags                  = concat(m.enable_prefix_caching ? ["--enable-prefix-caching"] : [], m.extra_args)
+        cpu                    = m.cpu
+        memory                 = m.memory
+        min_count              = m.min_count
+        max_count              = m.max_count
+        working_hours_count    = m.working_hours_count
+        requests_per_target    = m.requests_per_target
+      }
+    },
+    var.reranker.enabled ? {
+      (local.reranker_key) = {
+        model                  = var.reranker.model
+        served_model_name      = coalesce(var.reranker.served_model_name, var.reranker.model)
+        max_model_len          = var.reranker.max_model_len
+        gpu_memory_utilization = var.reranker.gpu_memory_utilization
+        # The pooling runner is what makes vLLM serve /v1/rerank and /score for a one-label classifier.
+        flags               = concat(["--runner", "pooling"], var.reranker.extra_args)
+        cpu                 = var.reranker.cpu
+        memory              = var.reranker.memory
+        min_count           = var.reranker.min_count
+        max_count           = var.reranker.max_count
+        working_hours_count = var.reranker.working_hours_count
+        requests_per_target = var.reranker.requests_per_target
+      }
+    } : {},
+  )
+  served_names = { for k, s in local.services : k => s.served_model_name }
+  hostnames    = { for k in keys(local.services) : k => "${k}.${var.dns_zone_name}" }
   secrets = var.hf_token_secret_arn == null ? [] : [
     { name = "HF_TOKEN", valueFrom = var.hf_token_secret_arn },
   ]
-  autoscaled = var.enable_autoscaling ? var.models : {}
+  autoscaled = var.enable_autoscaling ? local.services : {}
 }
 
 # --- Network -------------------------------------------------------------------------------------------
@@ -102,7 +138,7 @@ resource "aws_lb_listener" "this" {
 
 resource "aws_lb_target_group" "this" {
   #checkov:skip=CKV_AWS_378:Plain HTTP between the internal ALB and the tasks inside private subnets; vLLM serves no TLS.
-  for_each             = var.models
+  for_each             = local.services
   name                 = substr("${var.name}-${each.key}", 0, 32)
   port                 = var.container_port
   protocol             = "HTTP"
@@ -122,10 +158,11 @@ resource "aws_lb_target_group" "this" {
 }
 
 resource "aws_lb_listener_rule" "this" {
-  for_each     = var.models
+  for_each     = local.services
   listener_arn = aws_lb_listener.this.arn
-  priority     = 100 + index(sort(keys(var.models)), each.key)
-  tags         = var.tags
+  # The reranker's fixed priority keeps the models' priorities unchanged when it is switched on or off.
+  priority = each.key == local.reranker_key ? 99 : 100 + index(sort(keys(var.models)), each.key)
+  tags     = var.tags
 
   action {
     type             = "forward"
@@ -145,13 +182,20 @@ resource "aws_route53_zone" "this" {
   force_destroy = true
   tags          = var.tags
 
+  lifecycle {
+    precondition {
+      condition     = !(var.reranker.enabled && contains(keys(var.models), local.reranker_key))
+      error_message = "models may not have a key named \"reranker\" while reranker.enabled: that host name is the cross-encoder's."
+    }
+  }
+
   vpc {
     vpc_id = var.vpc_id
   }
 }
 
 resource "aws_route53_record" "model" {
-  for_each = var.models
+  for_each = local.services
   zone_id  = aws_route53_zone.this.zone_id
   name     = local.hostnames[each.key]
   type     = "A"
@@ -180,7 +224,7 @@ module "identity" {
 
 resource "aws_ecs_task_definition" "this" {
   #checkov:skip=CKV_AWS_336:vLLM writes compile caches and temp files under its home and /tmp at run time; only the weights cache is a volume.
-  for_each                 = var.models
+  for_each                 = local.services
   family                   = "${var.name}-${each.key}"
   requires_compatibilities = ["EC2"]
   network_mode             = "awsvpc"
@@ -211,8 +255,7 @@ resource "aws_ecs_task_definition" "this" {
           "--max-model-len", tostring(each.value.max_model_len),
           "--gpu-memory-utilization", tostring(each.value.gpu_memory_utilization),
         ],
-        each.value.enable_prefix_caching ? ["--enable-prefix-caching"] : [],
-        each.value.extra_args,
+        each.value.flags,
       )
       portMappings         = [{ containerPort = var.container_port, protocol = "tcp" }]
       resourceRequirements = [{ type = "GPU", value = "1" }]
@@ -248,7 +291,7 @@ resource "aws_ecs_task_definition" "this" {
 }
 
 resource "aws_ecs_service" "this" {
-  for_each                           = var.models
+  for_each                           = local.services
   name                               = "${var.name}-${each.key}"
   cluster                            = var.cluster_arn
   task_definition                    = aws_ecs_task_definition.this[each.key].arn

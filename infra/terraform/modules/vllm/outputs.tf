@@ -18,10 +18,18 @@ output "upstreams" {
   value       = { for k in keys(var.models) : local.served_names[k] => "http://${local.hostnames[k]}/v1" }
 }
 
+output "reranker" {
+  description = "The cross-encoder's rerank base URL (ending in /v1) and served model name, or null when reranker.enabled is false."
+  value = var.reranker.enabled ? {
+    url   = "http://${local.hostnames[local.reranker_key]}/v1"
+    model = local.served_names[local.reranker_key]
+  } : null
+}
+
 output "warmup_targets" {
-  description = "Model key -> ECS service, target group ARN and /health URL, the warm-up Lambda's WARMUP_TARGETS."
+  description = "Service key -> ECS service, target group ARN and /health URL, the warm-up Lambda's WARMUP_TARGETS (the reranker included: it sleeps and wakes with the models)."
   value = {
-    for k in keys(var.models) : k => {
+    for k in keys(local.services) : k => {
       service          = aws_ecs_service.this[k].name
       target_group_arn = aws_lb_target_group.this[k].arn
       health_url       = "http://${local.hostnames[k]}/health"
@@ -30,7 +38,7 @@ output "warmup_targets" {
 }
 
 output "service_names" {
-  description = "Model key -> ECS service name."
+  description = "Service key (model keys and reranker) -> ECS service name."
   value       = { for k, s in aws_ecs_service.this : k => s.name }
 }
 

@@ -76,6 +76,43 @@ variable "models" {
   }
 }
 
+variable "reranker" {
+  description = <<-EOT
+    Optional cross-encoder (e.g. BAAI/bge-reranker-v2-m3) on its own vLLM service (`--runner pooling`, one GPU task),
+    routed by host reranker.<dns_zone_name>. It serves /v1/rerank for the gateway's http reranker and is never a
+    chat upstream. Off unless enabled; served_model_name defaults to the model id.
+  EOT
+  type = object({
+    enabled                = optional(bool, false)
+    model                  = optional(string, "BAAI/bge-reranker-v2-m3")
+    served_model_name      = optional(string)
+    max_model_len          = optional(number, 1024)
+    gpu_memory_utilization = optional(number, 0.90)
+    extra_args             = optional(list(string), [])
+    cpu                    = optional(number, 3584)
+    memory                 = optional(number, 14336)
+    min_count              = optional(number, 0)
+    max_count              = optional(number, 2)
+    working_hours_count    = optional(number, 1)
+    requests_per_target    = optional(number, 300)
+  })
+  default  = {}
+  nullable = false
+  validation {
+    condition     = var.reranker.gpu_memory_utilization > 0 && var.reranker.gpu_memory_utilization <= 0.98
+    error_message = "reranker.gpu_memory_utilization must be in (0, 0.98]."
+  }
+  validation {
+    condition     = var.reranker.min_count >= 0 && var.reranker.max_count >= 1 && var.reranker.min_count <= var.reranker.max_count && var.reranker.working_hours_count <= var.reranker.max_count
+    error_message = "reranker needs 0 <= min_count <= max_count, max_count >= 1 and working_hours_count <= max_count."
+  }
+  validation {
+    # A cross-encoder scores query + passage pairs; shorter windows cut the passage, longer ones only cost memory.
+    condition     = var.reranker.max_model_len >= 256
+    error_message = "reranker.max_model_len must be at least 256 tokens (query plus one passage)."
+  }
+}
+
 variable "hf_token_secret_arn" {
   description = "Secrets Manager ARN of the Hugging Face token; injected by ECS, never in state or plain env. Null for public models."
   type        = string
