@@ -1,10 +1,11 @@
-"""``python -m benchmarks [--priority N] {load,overhead,short,embedding,breakdown} ...``."""
+"""``python -m benchmarks [--priority N] {load,overhead,short,embedding,breakdown,answers} ...``."""
 
 import argparse
 import logging
 import sys
 
 from benchmarks import short
+from benchmarks.answers import command as answers_command
 from benchmarks.breakdown import command as breakdown_command
 from benchmarks.embedding import command as embedding_command
 from benchmarks.loadgen import command as load_command
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     embedding_command.add_parser(subparsers)
     short.add_parser(subparsers)
     breakdown_command.add_parser(subparsers)
+    answers_command.add_parser(subparsers)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(name)s: %(message)s"
