@@ -1,6 +1,9 @@
 """Health, readiness, metrics, request ids and the OpenAPI description."""
 
+import threading
+
 from conftest import MODEL
+from support.polling import wait_until
 
 
 def test_health_and_ready(gateway, http):
@@ -22,7 +25,33 @@ def test_request_id_is_accepted_and_returned(gateway, http):
     assert generated.headers["x-request-id"] not in ("", "bad id with spaces")
 
 
-def test_metrics_count_requests_tokens_and_latencies(client, gateway, http):
+def metric_values(http, gateway) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample on /metrics, keyed by name and sorted labels."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = http.get(gateway.url + "/metrics").text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_metrics_count_requests_tokens_and_latencies(client, gateway, upstream, http):
+    chat_ok = (
+        "rag_gateway_requests_total",
+        (("model", MODEL), ("route", "/v1/chat/completions"), ("status", "200")),
+    )
+    tokens_out = ("rag_gateway_tokens_total", (("direction", "out"), ("model", MODEL)))
+    tokens_in = ("rag_gateway_tokens_total", (("direction", "in"), ("model", MODEL)))
+    histograms = (
+        "rag_gateway_embed_seconds_count",
+        "rag_gateway_search_seconds_count",
+        "rag_gateway_upstream_ttft_seconds_count",
+    )
+    in_flight = ("rag_gateway_in_flight_requests", ())
+    before = metric_values(http, gateway)
+
     client.chat.completions.create(
         model=MODEL, messages=[{"role": "user", "content": "revenue"}], max_tokens=3
     )
@@ -31,20 +60,28 @@ def test_metrics_count_requests_tokens_and_latencies(client, gateway, http):
             model=MODEL, messages=[{"role": "user", "content": "revenue"}], max_tokens=3, stream=True
         )
     )
-    text = http.get(gateway.url + "/metrics").text
-    assert (
-        'rag_gateway_requests_total{model="synthetic-model",route="/v1/chat/completions",status="200"}'
-        in text
+    after = metric_values(http, gateway)
+
+    def grew(key: tuple[str, tuple[tuple[str, str], ...]]) -> float:
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert grew(chat_ok) == 2
+    assert grew(tokens_out) == 6  # max_tokens=3, twice
+    assert grew(tokens_in) > 0
+    for histogram in histograms:  # summed over label sets (the TTFT one is per model)
+        total = sum(v for (name, _), v in after.items() if name == histogram)
+        assert total - sum(v for (name, _), v in before.items() if name == histogram) == 2, histogram
+    # The /metrics request itself is in flight while it is answered: that is the baseline.
+    assert after[in_flight] == before[in_flight]
+    upstream.control.set_faults(first_token_delay_s=3, delay_count=1)
+    held = threading.Thread(
+        target=client.chat.completions.create,
+        kwargs={"model": MODEL, "messages": [{"role": "user", "content": "revenue"}], "max_tokens": 1},
     )
-    assert 'rag_gateway_tokens_total{direction="out",model="synthetic-model"}' in text
-    assert 'rag_gateway_tokens_total{direction="in",model="synthetic-model"}' in text
-    for histogram in (
-        "rag_gateway_embed_seconds_count",
-        "rag_gateway_search_seconds_count",
-        "rag_gateway_upstream_ttft_seconds_count",
-        "rag_gateway_in_flight_requests",
-    ):
-        assert histogram in text
+    held.start()
+    wait_until(lambda: metric_values(http, gateway)[in_flight] == before[in_flight] + 1, timeout_s=3)
+    held.join(timeout=30)
+    assert metric_values(http, gateway)[in_flight] == before[in_flight]
 
 
 def test_openapi_describes_the_endpoints_with_request_models(gateway, http):
