@@ -11,6 +11,7 @@ from gateway.prompt.builder import (
     build_prompt,
     format_source,
     last_user_text,
+    user_texts,
 )
 from gateway.prompt.tokens import EstimatingCounter, TokenizerCounter
 from retriever.hits import ChunkMetadata, Hit
@@ -108,6 +109,9 @@ def test_query_is_the_last_user_message_text_parts_included():
     ]
     assert last_user_text(messages) == "second"
     assert last_user_text([{"role": "system", "content": "x"}]) is None
+    # The retrieval's conversation: every user turn's text, oldest first.
+    assert user_texts(messages) == ["first", "second"]
+    assert user_texts([{"role": "system", "content": "x"}, {"role": "user", "content": "  "}]) == []
 
 
 def test_a_prompt_that_surely_fits_is_not_tokenized_and_matches_the_counted_one():

@@ -60,10 +60,14 @@ def test_scope_uses_the_index_issuers_and_their_brand_names() -> None:
             {"type": "eq", "key": "fiscal_year", "value": 2022},
         ],
     }
+    # No period named: each company's latest annual report (the recency default).
     assert scope.filter_for("Compare Facebook and Alphabet headcount") == {
-        "type": "in",
-        "key": "ticker",
-        "value": ["META", "GOOGL"],
+        "type": "and",
+        "filters": [
+            {"type": "in", "key": "ticker", "value": ["META", "GOOGL"]},
+            {"type": "eq", "key": "fiscal_year", "value": 2023},
+            {"type": "eq", "key": "form", "value": "10-K"},
+        ],
     }
     # issuers the index does not hold, and questions naming none, give no filter
     assert scope.filter_for("What were Pfizer's 2023 revenues?") is None

@@ -13,6 +13,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from retriever.embedder import Embedder
 from retriever.index import SearchIndex
+from retriever.rerank.base import Reranker
+from retriever.rerank.registry import make_reranker
 from retriever.settings import RetrieverSettings
 
 from gateway.auth import ApiKeyAuth
@@ -31,6 +33,9 @@ from gateway.models.api_router import router as models_router
 from gateway.models.serving import ModelService
 from gateway.prompt.tokens import EstimatingCounter, TokenCounters
 from gateway.ratelimit import RateLimiter
+from gateway.responses.api_router import router as responses_router
+from gateway.responses.serving import ResponsesService
+from gateway.responses.store import ResponseStore
 from gateway.retrieval.service import RetrievalService
 from gateway.settings import GatewaySettings
 from gateway.state import GatewayState
@@ -59,6 +64,20 @@ def load_index(settings: GatewaySettings, embedder: Embedder) -> SearchIndex:
     return SearchIndex.load(settings.index_dir, embedder)
 
 
+def http_rerankers(settings: GatewaySettings) -> dict[str, Reranker | None]:
+    """The cross-encoder behind RAG_RERANKER_URL, when the deployment has one."""
+    if not settings.reranker_url or not settings.reranker_model:
+        return {}
+    return {
+        "http": make_reranker(
+            "http",
+            url=settings.reranker_url,
+            model=settings.reranker_model,
+            timeout=settings.reranker_timeout,
+        )
+    }
+
+
 def init_state(
     settings: GatewaySettings,
     metrics: Metrics,
@@ -75,6 +94,9 @@ def init_state(
         max_batch=settings.embedding_max_batch,
         search_threads=settings.search_threads,
         threads=settings.retrieval_threads,
+        rerankers=http_rerankers(settings),
+        default_reranker=settings.reranker,
+        cache_size=settings.retrieval_cache_size,
     )
     invoke = (
         lambda_invoker(settings.warmup_lambda_name, settings.aws_region, lambda_client)
@@ -87,6 +109,10 @@ def init_state(
     counters = TokenCounters(
         settings.tokenizers, EstimatingCounter(embedder.count_tokens, settings.token_estimate_factor)
     )
+    chat = ChatService(settings, registry, caller, retrieval, counters, metrics)
+    store = ResponseStore(
+        settings.responses_store_path, ttl=settings.responses_ttl, max_rows=settings.responses_max_stored
+    )
     return GatewayState(
         settings=settings,
         metrics=metrics,
@@ -94,7 +120,7 @@ def init_state(
         limiter=RateLimiter(settings.rate_limit_per_minute),
         registry=registry,
         retrieval=retrieval,
-        chat=ChatService(settings, registry, caller, retrieval, counters, metrics),
+        chat=chat,
         vector_stores=VectorStoreService(
             retrieval, settings.vector_store_id, infer_filters=settings.infer_filters
         ),
@@ -104,6 +130,7 @@ def init_state(
         models=ModelService(registry),
         warmup=warmup,
         files=FileService(retrieval, settings.vector_store_id),
+        responses=ResponsesService(settings, chat, store),
     )
 
 
@@ -149,6 +176,7 @@ def build_app(
     install_error_handlers(app)
     for router in (
         chat_router,
+        responses_router,
         vector_stores_router,
         files_router,
         models_router,

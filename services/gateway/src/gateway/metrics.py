@@ -70,6 +70,19 @@ class Metrics:
             "rag_gateway_upstream_retries", "Upstream attempts that were retried", ["model"], registry=r
         )
         self.index_swaps = Counter("rag_gateway_index_swaps", "Hot swaps of the search index", registry=r)
+        self.retrieval_cache = Counter(
+            "rag_gateway_retrieval_cache",
+            "Retrieval cache lookups by result (hit, miss)",
+            ["result"],
+            registry=r,
+        )
+        self.rerank_seconds = Histogram(
+            "rag_gateway_rerank_seconds",
+            "Second-stage reranking time per query, by reranker",
+            ["reranker"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
         self.unsupported_answers = Counter(
             "rag_gateway_unsupported_figure_answers",
             "Answers with at least one figure that no source holds (grounding check)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -86,11 +87,27 @@ class GatewaySettings(BaseSettings):
     top_k: int = Field(default=5, ge=1, le=50)
     max_top_k: int = Field(default=50, ge=1, le=200)
     score_threshold: float | None = None
-    # A question naming companies is searched within their filings unless the request sets filters.
+    # A question naming companies (or a conversation that named them) is searched within their filings; a
+    # client filter is ANDed with what the question says about the keys it leaves open.
     infer_filters: bool = True
+    # Second retrieval stage over the fused top 50: "fusion" (learned, < 1 ms), "http" (a cross-encoder
+    # served by vLLM's /v1/rerank at reranker_url), "none". Per request: rag.rerank.
+    reranker: Literal["fusion", "http", "none"] = "fusion"
+    reranker_url: str | None = None
+    reranker_model: str | None = None
+    reranker_timeout: float = Field(default=2.0, gt=0)
+    # Retrieval results kept per worker (LRU keyed by index version, query, filters and options); 0 = off.
+    retrieval_cache_size: int = Field(default=2048, ge=0)
     # Every answer's figures are checked against its sources and listed in `grounding` ("flag"); "off" skips
     # the check. Per request: rag.grounding.
     grounding: Literal["flag", "off"] = "flag"
+
+    # Responses API store (SQLite): one file every worker on the host shares; it survives restarts.
+    responses_store_path: Path = Field(
+        default_factory=lambda: Path(tempfile.gettempdir()) / "rag-gateway" / "responses.sqlite3"
+    )
+    responses_ttl: float = Field(default=30 * 24 * 3600.0, gt=0)
+    responses_max_stored: int = Field(default=10_000, ge=1)
 
     # Prompt fitting
     tokenizers: dict[str, str] = Field(default_factory=dict)
@@ -148,6 +165,12 @@ class GatewaySettings(BaseSettings):
                 raise ValueError("RAG_CORS_ORIGINS='*' is refused when RAG_ENVIRONMENT=production")
         if not self.upstreams and not self.default_upstream:
             raise ValueError("set RAG_UPSTREAMS or RAG_DEFAULT_UPSTREAM")
+        return self
+
+    @model_validator(mode="after")
+    def _http_reranker_needs_a_server(self) -> GatewaySettings:
+        if self.reranker == "http" and not (self.reranker_url and self.reranker_model):
+            raise ValueError("RAG_RERANKER=http needs RAG_RERANKER_URL and RAG_RERANKER_MODEL")
         return self
 
     @property

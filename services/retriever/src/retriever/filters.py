@@ -135,3 +135,45 @@ def evaluate(filt: Filter, columns: Mapping[str, np.ndarray]) -> np.ndarray:
 
 def _rows(columns: Mapping[str, np.ndarray]) -> int:
     return len(next(iter(columns.values()))) if columns else 0
+
+
+def filter_keys(filt: Filter | None) -> frozenset[str]:
+    """Every metadata key a filter constrains, at any depth."""
+    if filt is None:
+        return frozenset()
+    if isinstance(filt, CompoundFilter):
+        return frozenset().union(*(filter_keys(f) for f in filt.filters))
+    return frozenset({filt.key})
+
+
+def required_values(filt: Filter | None, key: str) -> tuple[Scalar, ...] | None:
+    """The values `key` must take under the filter's top-level AND chain (eq/in), or None if unconstrained."""
+    if filt is None:
+        return None
+    if isinstance(filt, Comparison):
+        if filt.key != key or filt.type not in ("eq", "in"):
+            return None
+        return filt.value if isinstance(filt.value, tuple) else (filt.value,)
+    if filt.type != "and":
+        return None
+    found = [v for f in filt.filters if (v := required_values(f, key)) is not None]
+    if not found:
+        return None
+    allowed = set(found[0]).intersection(*found[1:])
+    return tuple(v for v in found[0] if v in allowed)
+
+
+def to_dict(filt: Filter) -> dict[str, Any]:
+    """The OpenAI-style JSON form of a parsed filter."""
+    if isinstance(filt, CompoundFilter):
+        return {"type": filt.type, "filters": [to_dict(f) for f in filt.filters]}
+    value = list(filt.value) if isinstance(filt.value, tuple) else filt.value
+    return {"type": filt.type, "key": filt.key, "value": value}
+
+
+def all_of(*filters: Filter | None) -> Filter | None:
+    """AND of the given filters (None entries dropped); a single one is returned as is."""
+    present = [f for f in filters if f is not None]
+    if not present:
+        return None
+    return present[0] if len(present) == 1 else CompoundFilter("and", tuple(present))

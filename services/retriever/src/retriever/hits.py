@@ -45,3 +45,5 @@ class Hit:
     text: str
     metadata: ChunkMetadata
     tokens: int | None = None  # embedding-model tokens of text, when the index recorded them
+    # Why it ranked where it did (scores per stage), only when the search was asked to explain.
+    explanation: dict[str, object] | None = None

@@ -14,6 +14,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from retriever.item_terms import question_items
+
 # Legal suffixes dropped to derive the short name people use ("The Boeing Company" → "Boeing").
 _LEGAL_SUFFIX = re.compile(
     r"(?:,?\s+(?:inc\.?|incorporated|corporation|corp\.?|company|co\.?|plc|ltd\.?|limited|llc|n\.v\.|s\.a\.|"
@@ -46,15 +48,171 @@ _FORMS = (
 )
 
 
+# The filing a question is about, when it names one ("the 2021 10-K", "fiscal 2022 annual report", "its 2023
+# filing", "10-K for fiscal 2021"): that year wins over every other year in the sentence, which the filing
+# merely discusses ("expected capex for 2022", "announced in March 2022").
+_REPORT_WORDS = r"(?:form\s+)?(?:10-?K|annual\s+(?:report|filing)|(?:sec\s+)?filing|report)"
+_REPORT_YEAR = re.compile(
+    rf"(?:\bFY\s?'?|\bfiscal\s+(?:year\s+)?|(?<![\w$.,]))"
+    rf"(\d{{4}}|(?<=FY)\d{{2}}|(?<=FY ')\d{{2}})\s+{_REPORT_WORDS}\b"
+    rf"|\b{_REPORT_WORDS}\s+(?:for|of|covering)\s+(?:the\s+)?(?:fiscal\s+(?:year\s+)?|FY\s?'?)?(\d{{4}})\b",
+    re.IGNORECASE,
+)
+# A follow-up's period relative to the conversation's ("and the year before?").
+_RELATIVE_YEAR = (
+    (
+        re.compile(
+            r"\b(?:the\s+)?(?:fiscal\s+)?year\s+(?:before|prior|earlier)\b|\b(?:prior|previous|preceding)\s+"
+            r"(?:fiscal\s+)?year\b|\ba\s+year\s+(?:earlier|before)\b",
+            re.IGNORECASE,
+        ),
+        -1,
+    ),
+    (
+        re.compile(
+            r"\b(?:following|next|subsequent)\s+(?:fiscal\s+)?year\b|\ba\s+year\s+later\b|"
+            r"\bthe\s+year\s+after\b",
+            re.IGNORECASE,
+        ),
+        1,
+    ),
+)
+# Openings and pronouns of an elliptical follow-up: "What about Microsoft?", "And how did that change?".
+_FOLLOW_UP_OPENING = re.compile(
+    r"^\s*(?:and|also|then|so|what\s+about|how\s+about|what\s+of|and\s+what\s+about|same\s+for|"
+    r"and\s+for|and\s+in|compared\s+to|versus|vs\.?)\b",
+    re.IGNORECASE,
+)
+_ANAPHORA = re.compile(r"\b(?:that|this|it|those|these|them|same|the\s+former|the\s+latter)\b", re.IGNORECASE)
+_WORD = re.compile(r"[a-z][a-z&'-]*", re.IGNORECASE)
+_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "about",
+        "after",
+        "again",
+        "also",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "before",
+        "being",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "during",
+        "each",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "over",
+        "same",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "under",
+        "until",
+        "up",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "year",
+        "years",
+        "fiscal",
+        "quarter",
+        "prior",
+        "previous",
+        "earlier",
+        "later",
+        "following",
+        "next",
+        "change",
+        "changed",
+        "changes",
+        "compare",
+        "compared",
+        "versus",
+        "vs",
+        "tell",
+        "show",
+        "give",
+        "me",
+        "please",
+        "about",
+        "regarding",
+        "period",
+        "time",
+        "before",
+        "after",
+        "former",
+        "latter",
+    ]
+)
+_FOLLOW_UP_TOPIC_WORDS = 3
+
+
 @dataclass(frozen=True)
 class QueryAnalysis:
-    """What a question names: tickers (in order of mention), the fiscal year it is about, quarter, form."""
+    """What a question names: tickers (in order of mention), the fiscal year it is about, quarter, form.
+
+    `report_year` is the year of the filing the question names ("the 2021 10-K"); when set it is also the
+    `fiscal_year`. `relative_year` is an offset to the conversation's year ("the year before": -1), `items`
+    the 10-K Items it names, and `elliptical` whether it leans on an earlier turn for its topic.
+    """
 
     tickers: tuple[str, ...]
     fiscal_year: int | None
     years: tuple[int, ...]
     quarter: int | None
     form: str | None
+    report_year: int | None = None
+    relative_year: int | None = None
+    items: tuple[str, ...] = ()
+    elliptical: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,12 +270,26 @@ class QueryAnalyzer:
                 found.setdefault(m.group(1), m.start())
         return tuple(sorted(found, key=found.__getitem__))
 
+    def name_spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of every issuer name, alias or ticker in text."""
+        spans = [m.span() for p in self._patterns for m in p.regex.finditer(text)]
+        spans += [
+            m.span(1)
+            for m in re.finditer(r"(?<![\w$])([A-Z]{2,5})(?![\w&])", text)
+            if m.group(1) in self._tickers
+        ]
+        return spans
+
     def analyze(self, text: str) -> QueryAnalysis:
-        """Companies, fiscal year (latest fiscal-tagged year, else latest bare year), quarter and form."""
+        """Companies, fiscal year (the named report's, else latest fiscal-tagged, else latest bare), etc."""
         tagged = [_year(next(g for g in m.groups() if g)) for m in _FY_YEAR.finditer(text)]
         bare = [int(m.group(1)) for m in _BARE_YEAR.finditer(text)]
+        reports = [_year(next(g for g in m.groups() if g)) for m in _REPORT_YEAR.finditer(text)]
         # The filing that answers a question covers its latest fiscal year; earlier years are comparatives.
         year = max(tagged) if tagged else (max(bare) if bare else None)
+        report_year = max(reports) if reports else None
+        if report_year is not None:
+            year = report_year
         quarter = None
         if (q := _QUARTER.search(text)) is not None:
             quarter = (
@@ -125,7 +297,29 @@ class QueryAnalyzer:
             )
         form = next((f for regex, f in _FORMS if regex.search(text)), None)
         years = tuple(sorted(set(tagged) | set(bare)))
-        return QueryAnalysis(self.tickers_in(text), year, years, quarter, form)
+        relative = next((offset for regex, offset in _RELATIVE_YEAR if regex.search(text)), None)
+        return QueryAnalysis(
+            self.tickers_in(text),
+            year,
+            years,
+            quarter,
+            form,
+            report_year=report_year,
+            relative_year=relative if year is None else None,
+            items=question_items(text),
+            elliptical=self._elliptical(text),
+        )
+
+    def _elliptical(self, text: str) -> bool:
+        """Whether a question leans on an earlier turn: no topic words, or few after a follow-up cue."""
+        blanked = text
+        for start, end in sorted(self.name_spans(text), reverse=True):
+            blanked = blanked[:start] + " " + blanked[end:]
+        topic = [w for w in _WORD.findall(blanked) if w.lower().strip("'") not in _FUNCTION_WORDS]
+        if not topic:
+            return True
+        cue = _FOLLOW_UP_OPENING.search(text) is not None or _ANAPHORA.search(text) is not None
+        return cue and len(topic) <= _FOLLOW_UP_TOPIC_WORDS
 
 
 def _year(token: str) -> int:
@@ -170,23 +364,79 @@ def resolve_year(year: int | None, held: set[int]) -> int | None:
     return later[0] if later else None
 
 
-def filter_for(analysis: QueryAnalysis, catalog: Catalog) -> dict[str, Any] | None:
-    """OpenAI-style filter: ticker(s), plus fiscal year and form only where the index holds them."""
-    tickers = [t for t in analysis.tickers if catalog.years([t])]
+# Keys that pin a period or a filing: a client filter on any of them leaves no year to infer.
+PERIOD_KEYS = frozenset({"fiscal_year", "period_end", "filing_date", "accession", "doc_id", "source_file"})
+RECENCY_FORM = "10-K"
+
+
+def filter_for(
+    analysis: QueryAnalysis,
+    catalog: Catalog,
+    *,
+    fixed_keys: frozenset[str] = frozenset(),
+    tickers: Sequence[str] | None = None,
+) -> dict[str, Any] | None:
+    """OpenAI-style filter: ticker(s), plus fiscal year and form only where the index holds them.
+
+    `fixed_keys` are the keys a client filter already constrains (inference leaves them alone) and `tickers`
+    the companies that filter requires, used instead of the question's. A question that names a company but
+    no period is about its latest annual report (the recency default).
+    """
+    if tickers is None:
+        tickers = analysis.tickers
+    tickers = [t for t in tickers if catalog.years([t])]
     if not tickers:
         return None
-    parts: list[dict[str, Any]] = [
-        {"type": "eq", "key": "ticker", "value": tickers[0]}
-        if len(tickers) == 1
-        else {"type": "in", "key": "ticker", "value": tickers}
-    ]
+    parts: list[dict[str, Any]] = []
+    if "ticker" not in fixed_keys:
+        parts.append(
+            {"type": "eq", "key": "ticker", "value": tickers[0]}
+            if len(tickers) == 1
+            else {"type": "in", "key": "ticker", "value": tickers}
+        )
     form = analysis.form if analysis.form and catalog.has_form(tickers, analysis.form) else None
-    year = resolve_year(analysis.fiscal_year, catalog.years(tickers, form))
-    if year is not None:
-        parts.append({"type": "eq", "key": "fiscal_year", "value": year})
+    if "form" in fixed_keys:
+        form = None
+    if not fixed_keys & PERIOD_KEYS:
+        year = resolve_year(analysis.fiscal_year, catalog.years(tickers, form))
+        if year is not None:
+            parts.append({"type": "eq", "key": "fiscal_year", "value": year})
+        elif analysis.fiscal_year is None and analysis.quarter is None:
+            parts.extend(_latest_filing(tickers, catalog, form, fixed_keys))
+            form = None
     if form is not None:
         parts.append({"type": "eq", "key": "form", "value": form})
+    if not parts:
+        return None
     return parts[0] if len(parts) == 1 else {"type": "and", "filters": parts}
+
+
+def _latest_filing(
+    tickers: Sequence[str], catalog: Catalog, form: str | None, fixed_keys: frozenset[str]
+) -> list[dict[str, Any]]:
+    """Filter parts for each company's latest filing (of `form`, else its latest 10-K if it has one)."""
+    if form is None and "form" not in fixed_keys and catalog.has_form(tickers, RECENCY_FORM):
+        form = RECENCY_FORM
+    latest = {t: max(held) for t in tickers if (held := catalog.years([t], form))}
+    if not latest:
+        return []
+    parts: list[dict[str, Any]] = []
+    if len(set(latest.values())) == 1:
+        parts.append({"type": "eq", "key": "fiscal_year", "value": next(iter(latest.values()))})
+    else:
+        parts.append({
+            "type": "or",
+            "filters": [
+                {"type": "and", "filters": [
+                    {"type": "eq", "key": "ticker", "value": t},
+                    {"type": "eq", "key": "fiscal_year", "value": y},
+                ]}
+                for t, y in latest.items()
+            ],
+        })  # fmt: skip
+    if form is not None:
+        parts.append({"type": "eq", "key": "form", "value": form})
+    return parts
 
 
 @cache

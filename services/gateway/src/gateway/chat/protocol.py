@@ -54,8 +54,11 @@ class RagOptions(BaseModel):
     max_num_results: int | None = Field(default=None, ge=1, le=50)
     score_threshold: float | None = Field(default=None, ge=-1.0, le=1.0)
     filters: dict[str, Any] | None = None
-    # Without `filters`: scope the search to the companies (and fiscal year) the question names.
+    # Scope the search to the companies, fiscal year, form and Items the conversation names (ANDed with
+    # `filters` on the keys they leave open); false searches with `filters` alone.
     infer_filters: bool | None = None
+    # Second retrieval stage: "fusion", "http" (when the deployment has a reranker server) or "none".
+    rerank: Literal["fusion", "http", "none"] | None = None
     # "flag": list the answer's figures and those no source holds in `grounding`; "off": skip the check.
     grounding: Literal["flag", "off"] | None = None
 

@@ -34,7 +34,7 @@ from gateway.errors import GatewayError, invalid_request
 from gateway.http.sse import DeferredSSEResponse
 from gateway.http.timing import server_timing
 from gateway.metrics import Metrics
-from gateway.prompt.builder import PromptPlan, build_prompt, last_user_text
+from gateway.prompt.builder import PromptPlan, build_prompt, user_texts
 from gateway.prompt.tokens import TokenCounters
 from gateway.retrieval.service import RetrievalService
 from gateway.settings import GatewaySettings
@@ -59,6 +59,8 @@ class PreparedChat:
     timings: dict[str, float] = field(default_factory=dict)
     # The text the index was searched with (None: no retrieval); the Responses API reports it as `queries`.
     query: str | None = None
+    # What was searched and why (SearchPlan.describe()): effective and inferred filters, Items, carried scope.
+    retrieval: dict[str, Any] | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -164,9 +166,17 @@ class ChatService:
         prepared = PreparedChat(request.model, upstream, payload, None, index_version, started)
 
         enabled = rag.enabled if rag.enabled is not None else s.rag_default_enabled
-        query = last_user_text(payload["messages"]) if enabled else None
+        # Every user turn, oldest first: a follow-up inherits the companies, year and topic it leaves open.
+        turns = user_texts(payload["messages"]) if enabled else []
+        query = turns[-1] if turns else None
         if not enabled:
             return prepared
+        if rag.rerank is not None and rag.rerank not in self._retrieval.reranker_names():
+            raise invalid_request(
+                f"rerank {rag.rerank!r} is not available on this deployment; expected one of "
+                f"{', '.join(self._retrieval.reranker_names())}.",
+                param="rag.rerank",
+            )
         prepared.query = query
         completion_tokens = requested or s.default_completion_tokens
 
@@ -189,11 +199,14 @@ class ChatService:
             threshold = rag.score_threshold if rag.score_threshold is not None else s.score_threshold
             infer = rag.infer_filters if rag.infer_filters is not None else s.infer_filters
             retrieved, plan = await self._retrieval.search_then(
-                query, k, filters, threshold, then=fit, infer_filters=infer
+                turns, k, filters, threshold, then=fit, infer_filters=infer, rerank=rag.rerank
             )
             hits = retrieved.hits
-            if retrieved.inferred_filter is not None:
-                logger.info("search scoped by the question: %s", retrieved.inferred_filter)
+            if retrieved.plan is not None:
+                prepared.retrieval = retrieved.plan.describe()
+                prepared.query = retrieved.plan.query
+                if retrieved.inferred_filter is not None:
+                    logger.info("scoped by the conversation: %s", prepared.retrieval["inferred_filters"])
             prepared.index_version = retrieved.index_version
             prepared.timings.update(embed=retrieved.embed_seconds, search=retrieved.search_seconds)
         else:
@@ -243,6 +256,8 @@ class ChatService:
         body["system_fingerprint"] = prepared.fingerprint
         if prepared.sources is not None:
             body["sources"] = prepared.sources
+        if prepared.retrieval is not None:
+            body["retrieval"] = prepared.retrieval
         annotate_completion(body, self._ground(prepared, check, completion_texts(body)))
         headers = prepared.headers(upstream=upstream_seconds, total=time.perf_counter() - prepared.started)
         return Response(to_json(body), media_type="application/json", headers=headers)
@@ -268,7 +283,10 @@ class ChatService:
             head = None
             if prepared.sources is not None:
                 head = sources_chunk(
-                    opened.head[0], sources=prepared.sources, fingerprint=prepared.fingerprint
+                    opened.head[0],
+                    sources=prepared.sources,
+                    fingerprint=prepared.fingerprint,
+                    retrieval=prepared.retrieval,
                 )
             return ChatStream(
                 opened,

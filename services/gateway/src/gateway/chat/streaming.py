@@ -278,8 +278,14 @@ class ChatStream:
         yield DONE
 
 
-def sources_chunk(first_data: bytes, *, sources: list[dict[str, Any]], fingerprint: str) -> bytes:
-    """A chunk shaped like the upstream's first one, carrying `sources` and no content."""
+def sources_chunk(
+    first_data: bytes,
+    *,
+    sources: list[dict[str, Any]],
+    fingerprint: str,
+    retrieval: dict[str, Any] | None = None,
+) -> bytes:
+    """A chunk shaped like the upstream's first one, carrying `sources` (and `retrieval`) and no content."""
     try:
         first = json.loads(first_data)
     except ValueError:
@@ -302,4 +308,6 @@ def sources_chunk(first_data: bytes, *, sources: list[dict[str, Any]], fingerpri
         ],
         "sources": sources,
     }
+    if retrieval is not None:
+        chunk["retrieval"] = retrieval
     return frame(to_json(chunk))

@@ -48,6 +48,12 @@ def message_text(content: object) -> str:
     return ""
 
 
+def user_texts(messages: Sequence[dict[str, Any]]) -> list[str]:
+    """The text of every non-empty user message, oldest first (the retrieval's conversation)."""
+    texts = (message_text(m.get("content")).strip() for m in messages if m.get("role") == "user")
+    return [t for t in texts if t]
+
+
 def last_user_text(messages: Sequence[dict[str, Any]]) -> str | None:
     """The retrieval query: the last user message's text."""
     for message in reversed(messages):

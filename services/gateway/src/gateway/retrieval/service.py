@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,13 +17,24 @@ from retriever.filters import Filter
 from retriever.hits import Hit
 from retriever.index import IndexLoadError, SearchIndex
 from retriever.index.compute_threads import limit_search_threads
+from retriever.rerank.base import Reranker
+from retriever.search_plan import SearchPlan
 
 from gateway.metrics import Metrics
 from gateway.retrieval.batcher import QueryBatcher
+from gateway.retrieval.cache import RetrievalCache, cache_key
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+class UnknownReranker(ValueError):
+    """A request named a second stage this deployment does not have."""
+
+    def __init__(self, name: str, available: list[str]) -> None:
+        super().__init__(f"reranker {name!r} is not available here; expected one of {', '.join(available)}")
+        self.name = name
 
 
 def _nothing(hits: list[Hit]) -> None:
@@ -32,13 +43,19 @@ def _nothing(hits: list[Hit]) -> None:
 
 @dataclass(frozen=True)
 class Retrieved:
-    """Hits plus the index version that produced them and where the time went."""
+    """Hits plus the index version that produced them, the search plan, and where the time went."""
 
     hits: list[Hit]
     index_version: str
     embed_seconds: float
     search_seconds: float
-    inferred_filter: Filter | None = None
+    plan: SearchPlan | None = None
+    cached: bool = False
+
+    @property
+    def inferred_filter(self) -> Filter | None:
+        """The part of the filter inferred from the conversation (None when nothing was added)."""
+        return self.plan.inferred if self.plan is not None else None
 
 
 class RetrievalService:
@@ -54,11 +71,21 @@ class RetrievalService:
         max_batch: int = 8,
         search_threads: int = 1,
         threads: int = 1,
+        rerankers: Mapping[str, Reranker | None] | None = None,
+        default_reranker: str = "fusion",
+        cache_size: int = 0,
     ) -> None:
         self.embedder = embedder
         self._index = index
         self._index_dir = index_dir
         self._metrics = metrics
+        # "fusion" is always available (the index's packaged model); "http" only when configured.
+        self._rerankers: dict[str, Reranker | None] = {"none": None, "fusion": index.default_reranker}
+        self._rerankers.update(rerankers or {})
+        if default_reranker not in self._rerankers:
+            raise ValueError(f"reranker {default_reranker!r} is not configured")
+        self._default_reranker = default_reranker
+        self._cache: RetrievalCache[list[Hit]] = RetrievalCache(cache_size)
         # Dedicated threads run the batches, one batch each; their FAISS/BLAS caps are set once, in each
         # thread, because OpenMP keeps them per thread.
         self._executor = ThreadPoolExecutor(
@@ -86,49 +113,87 @@ class RetrievalService:
         """Version (content hash) of the serving index."""
         return self._index.version
 
+    def reranker_names(self) -> list[str]:
+        """Second stages a request may ask for."""
+        return sorted(self._rerankers)
+
     async def search(
         self,
-        query: str,
+        turns: Sequence[str],
         k: int,
         filters: Filter | None = None,
         score_threshold: float | None = None,
         *,
         infer_filters: bool = False,
+        rerank: str | None = None,
     ) -> Retrieved:
-        """Top-k hits for `query`, best first."""
+        """Top-k hits for the last of `turns` (user messages, oldest first), best first."""
         retrieved, _ = await self.search_then(
-            query, k, filters, score_threshold, then=_nothing, infer_filters=infer_filters
+            turns, k, filters, score_threshold, then=_nothing, infer_filters=infer_filters, rerank=rerank
         )
         return retrieved
 
     async def search_then(
         self,
-        query: str,
+        turns: Sequence[str],
         k: int,
         filters: Filter | None,
         score_threshold: float | None,
         then: Callable[[list[Hit]], T],
         *,
         infer_filters: bool = False,
+        rerank: str | None = None,
     ) -> tuple[Retrieved, T]:
         """Top-k hits and `then(hits)`, run in the embedding batch's worker thread (one hop per request).
 
-        With `infer_filters` and no explicit filter, a question naming companies is searched within their
-        filings (and the fiscal year / form it names, when the index holds them).
+        With `infer_filters`, the search is scoped by what the conversation names (companies, fiscal year,
+        form, Items), ANDed with `filters` on the keys they leave open; an elliptical follow-up also searches
+        with the earlier question's topic. A repeated search is answered from the cache.
         """
         index = self._index
         started = time.perf_counter()
+        name = rerank or self._default_reranker
+        if name not in self._rerankers:
+            raise UnknownReranker(name, self.reranker_names())
+        reranker = self._rerankers[name]
+        plan = index.plan(turns, filters, infer=infer_filters)
+        key = cache_key(
+            index.version,
+            plan.query,
+            plan.describe()["filters"],
+            plan.items,
+            k,
+            score_threshold,
+            name,
+        )
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._metrics.retrieval_cache.labels("hit").inc()
+            seconds = time.perf_counter() - started
+            retrieved = Retrieved(cached, index.version, 0.0, seconds, plan, cached=True)
+            return retrieved, await asyncio.to_thread(then, cached)
+        if self._cache.enabled:
+            self._metrics.retrieval_cache.labels("miss").inc()
 
         def finish(vector: np.ndarray) -> tuple[Retrieved, T]:
             embedded = time.perf_counter()
-            inferred = index.infer_filter(query) if infer_filters and filters is None else None
-            hits = index.search(query, k, filters or inferred, score_threshold, vector)
+            hits = index.search(
+                plan.query,
+                k,
+                plan.filter,
+                score_threshold,
+                vector,
+                items=plan.items,
+                analysis=plan.analysis,
+                rerank=reranker if reranker is not None else False,
+            )
             searched = time.perf_counter()
             self._metrics.search_seconds.observe(searched - embedded)
-            retrieved = Retrieved(hits, index.version, embedded - started, searched - embedded, inferred)
+            self._cache.put(key, hits)
+            retrieved = Retrieved(hits, index.version, embedded - started, searched - embedded, plan)
             return retrieved, then(hits)
 
-        return await self._batcher.run(query, finish)
+        return await self._batcher.run(plan.query, finish)
 
     async def embed_documents(self, texts: list[str]) -> np.ndarray:
         """Document-side embeddings (no query prefix), as stored in the index."""
@@ -156,6 +221,8 @@ class RetrievalService:
                 )
                 return False
             previous, self._index = self._index.version, fresh
+            self._rerankers["fusion"] = fresh.default_reranker
+            self._cache.clear()
             self._metrics.index_swaps.inc()
             logger.info("index hot-swapped from %s to %s (%d chunks)", previous, fresh.version, len(fresh))
             return True

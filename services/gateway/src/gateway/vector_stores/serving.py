@@ -91,6 +91,20 @@ class VectorStoreService:
         self._require(store_id)
         return self.describe()
 
+    def _reranker(self, request: VectorStoreSearchRequest) -> str | None:
+        """`ranking_options.ranker`: OpenAI's "auto" and dated names mean the deployment default, "none" no
+        second stage; this deployment's own names ("fusion", "http") pick one."""
+        ranker = request.ranking_options.ranker if request.ranking_options else None
+        if ranker is None or ranker == "auto" or ranker.startswith("default-"):
+            return None
+        if ranker not in self._retrieval.reranker_names():
+            raise invalid_request(
+                f"ranker {ranker!r} is not available; expected auto, "
+                f"{', '.join(self._retrieval.reranker_names())}.",
+                param="ranking_options.ranker",
+            )
+        return ranker
+
     async def search(self, store_id: str, request: VectorStoreSearchRequest) -> VectorStoreSearchResultsPage:
         """POST /v1/vector_stores/{id}/search."""
         self._require(store_id)
@@ -109,7 +123,12 @@ class VectorStoreService:
         # the query names (RAG_INFER_FILTERS when the request does not say).
         infer = request.rewrite_query if request.rewrite_query is not None else self._infer_filters
         retrieved = await self._retrieval.search(
-            text, request.max_num_results, filters, threshold, infer_filters=infer
+            [text],
+            request.max_num_results,
+            filters,
+            threshold,
+            infer_filters=infer,
+            rerank=self._reranker(request),
         )
         return VectorStoreSearchResultsPage(
             search_query=queries, data=[to_result(hit) for hit in retrieved.hits]

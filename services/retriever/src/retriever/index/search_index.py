@@ -3,7 +3,8 @@
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -13,19 +14,38 @@ from pydantic import ValidationError
 from retriever.embedder import Embedder
 from retriever.filters import Filter, evaluate, parse_filter
 from retriever.hits import Hit
-from retriever.index.fusion import reciprocal_rank_fusion
+from retriever.index.fusion import fuse
 from retriever.index.layout import CURRENT, resolve_version_dir
 from retriever.index.lexical import LexicalIndex
 from retriever.index.manifest import MANIFEST_FILE, IndexManifest
 from retriever.index.statement_ranking import statement_ranking
 from retriever.index.store import CHUNKS_FILE, ChunkStore
 from retriever.index.vectors import dense_search, load_vectors, top_k
-from retriever.query_analysis import QueryScope
+from retriever.query_analysis import QueryAnalysis, QueryScope
+from retriever.rerank.base import CandidateSet, Reranker, RerankError
+from retriever.rerank.features import StageOutputs, candidate_features, latest_filing, numeric_density
+from retriever.rerank.learned import LearnedFusion
+from retriever.rerank.registry import default_reranker
+from retriever.search_plan import SearchPlan, plan_search
+from retriever.statements import question_statements
 
 logger = logging.getLogger(__name__)
 
 # Each retriever contributes this many candidates (at least) to the fusion.
 FUSION_DEPTH = 50
+# The second stage reorders this many of the fused candidates (the evidence is in the top 20 for most misses).
+RERANK_DEPTH = 50
+
+
+@dataclass(frozen=True)
+class FirstStage:
+    """The fused candidates of one query: ids best first, cosine and BM25 scores, RRF score and its parts."""
+
+    ids: np.ndarray
+    dense: np.ndarray
+    bm25: np.ndarray | None
+    fused: np.ndarray
+    shares: dict[str, np.ndarray]
 
 
 class IndexLoadError(RuntimeError):
@@ -120,6 +140,27 @@ class SearchIndex:
         logger.info("loaded index %s (%d chunks) from %s", manifest.version, len(store), folder)
         return cls(folder, manifest, embedder, store, faiss_index, vectors, lexical)
 
+    @cached_property
+    def default_reranker(self) -> Reranker | None:
+        """The learned fusion shipped with the retriever (None if its weights do not fit this build)."""
+        return default_reranker()
+
+    @cached_property
+    def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per-chunk columns the second stage reads: numeric density, latest filing, tokens, Item codes."""
+        tokens = np.array([t or 0 for t in self.store.tokens], dtype=np.float32)
+        items = np.array([(m.item or "").upper() for m in self.store.metadata], dtype=str)
+        return (
+            numeric_density(self.store.texts),
+            latest_filing(self.store.metadata),
+            tokens,
+            items,
+        )
+
+    def plan(self, turns: Sequence[str], filters: Filter | None = None, *, infer: bool = True) -> SearchPlan:
+        """Query text, filter and Items for the last of `turns` (a conversation's user messages)."""
+        return plan_search(self.scope, turns, filters, infer=infer)
+
     def search(
         self,
         query: str,
@@ -127,39 +168,62 @@ class SearchIndex:
         filters: Filter | Mapping[str, Any] | None = None,
         score_threshold: float | None = None,
         query_vector: np.ndarray | None = None,
+        *,
+        items: Sequence[str] = (),
+        analysis: QueryAnalysis | None = None,
+        rerank: bool | Reranker = True,
+        explain: bool = False,
     ) -> list[Hit]:
-        """Best k chunks for query, restricted to chunks matching filters; score is cosine similarity."""
+        """Best k chunks for query, restricted to chunks matching filters; score is cosine similarity.
+
+        Stage one fuses dense, BM25, statement-page and named-Item rankings (RRF); stage two reorders the
+        best RERANK_DEPTH of them with `rerank` (True: the index default, False: none, or a Reranker). Chunks
+        of the Items the question names (`items`) then come first.
+        """
         started = time.perf_counter()
         filt = parse_filter(filters)
         mask = evaluate(filt, self.store.columns) if filt is not None else None
         qvec = query_vector if query_vector is not None else self.embedder.embed_queries([query])[0]
         qvec = np.asarray(qvec, dtype=np.float32).reshape(-1)
-        depth = max(FUSION_DEPTH, 4 * k)
-        rankings: list[np.ndarray] = []
-        if self.lexical is not None and query.strip():
-            rankings.append(self._lexical_ranking(query, mask, depth))
-            # Only next to BM25: fused with dense alone, one extra list would outweigh it (fqa10k dense R@5
-            # 0.778 -> 0.752 with the ticker filter), while hybrid keeps its recall there.
-            statement_ids = statement_ranking(self.store.statements, self.vectors, query, qvec, mask, depth)
-            if statement_ids is not None:
-                rankings.append(statement_ids)
-        dense_ids, _ = dense_search(self._faiss, self.vectors, qvec, depth if rankings else k, mask)
-        if rankings:
-            ids = np.asarray(reciprocal_rank_fusion([dense_ids, *rankings])[:k], dtype=np.int64)
-        else:
-            ids = dense_ids[:k]
-        scores = self.vectors[ids] @ qvec if len(ids) else np.zeros(0, dtype=np.float32)
-        hits = [
-            Hit(
-                id=int(i),
-                score=float(s),
-                text=self.store.texts[i],
-                metadata=self.store.metadata[i],
-                tokens=self.store.tokens[i],
+        reranker = self.default_reranker if rerank is True else (rerank or None)
+        wanted_items = tuple(i.upper() for i in items)
+        if self.lexical is None and not wanted_items and reranker is None:
+            dense_ids, _ = dense_search(self._faiss, self.vectors, qvec, k, mask)
+            return self._hits(dense_ids[:k], qvec, score_threshold, None)
+        stage = self._first_stage(
+            query, qvec, mask, max(FUSION_DEPTH, 4 * k), wanted_items, max(RERANK_DEPTH, k)
+        )
+        ids, dense, bm25, fused, shares = stage.ids, stage.dense, stage.bm25, stage.fused, stage.shares
+        order = np.arange(len(ids))
+        rerank_scores: np.ndarray | None = None
+        candidates: CandidateSet | None = None
+        if reranker is not None and len(ids) > 1:
+            candidates = self._candidates(query, ids, dense, bm25, fused, shares, analysis)
+            try:
+                rerank_scores = np.asarray(reranker.score(candidates), dtype=np.float32)
+                order = np.argsort(-rerank_scores, kind="stable")
+            except RerankError as exc:
+                logger.warning("reranker %s failed, keeping the fused order: %s", reranker.name, exc)
+        if wanted_items:
+            in_items = np.isin(self._columns[3][ids[order]], wanted_items)
+            order = order[np.argsort(~in_items, kind="stable")]
+        top = order[:k]
+        explanations = None
+        if explain:
+            explanations = _explain(
+                top,
+                ids,
+                dense,
+                bm25,
+                fused,
+                shares,
+                rerank_scores,
+                reranker,
+                candidates,
+                self._columns[3],
+                wanted_items,
             )
-            for i, s in zip(ids.tolist(), scores.tolist(), strict=True)
-            if score_threshold is None or s >= score_threshold
-        ]
+        hits = self._hits(ids[top], qvec, score_threshold, explanations)
         logger.debug(
             "search k=%d filtered=%s -> %d hits in %.1f ms",
             k,
@@ -169,11 +233,176 @@ class SearchIndex:
         )
         return hits
 
-    def _lexical_ranking(self, query: str, mask: np.ndarray | None, depth: int) -> np.ndarray:
-        assert self.lexical is not None
-        bm25 = self.lexical.scores(query)
-        candidates = np.flatnonzero(bm25 > 0) if mask is None else np.flatnonzero(mask & (bm25 > 0))
-        return top_k(bm25[candidates], candidates.astype(np.int64), depth)[0]
+    def _hits(
+        self,
+        ids: np.ndarray,
+        qvec: np.ndarray,
+        score_threshold: float | None,
+        explanations: list[dict[str, object]] | None,
+    ) -> list[Hit]:
+        scores = self.vectors[ids] @ qvec if len(ids) else np.zeros(0, dtype=np.float32)
+        return [
+            Hit(
+                id=int(i),
+                score=float(s),
+                text=self.store.texts[i],
+                metadata=self.store.metadata[i],
+                tokens=self.store.tokens[i],
+                explanation=explanations[n] if explanations is not None else None,
+            )
+            for n, (i, s) in enumerate(zip(ids.tolist(), scores.tolist(), strict=True))
+            if score_threshold is None or s >= score_threshold
+        ]
+
+    def candidate_set(
+        self,
+        query: str,
+        query_vector: np.ndarray,
+        filters: Filter | Mapping[str, Any] | None = None,
+        *,
+        items: Sequence[str] = (),
+        analysis: QueryAnalysis | None = None,
+    ) -> CandidateSet:
+        """The first stage's RERANK_DEPTH candidates and their features (what a reranker sees; training)."""
+        filt = parse_filter(filters)
+        mask = evaluate(filt, self.store.columns) if filt is not None else None
+        qvec = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        wanted_items = tuple(i.upper() for i in items)
+        stage = self._first_stage(query, qvec, mask, FUSION_DEPTH, wanted_items, RERANK_DEPTH)
+        return self._candidates(
+            query, stage.ids, stage.dense, stage.bm25, stage.fused, stage.shares, analysis
+        )
+
+    def _first_stage(
+        self,
+        query: str,
+        qvec: np.ndarray,
+        mask: np.ndarray | None,
+        depth: int,
+        items: tuple[str, ...],
+        keep: int,
+    ) -> "FirstStage":
+        """Dense, BM25, statement-page and named-Item rankings fused by RRF; the best `keep` candidates."""
+        rankings: dict[str, np.ndarray] = {}
+        bm25 = None
+        if self.lexical is not None and query.strip():
+            bm25 = self.lexical.scores(query)
+            rankings["bm25"] = _positive_top(bm25, mask, depth)
+            # Only next to BM25: fused with dense alone, one extra list would outweigh it (fqa10k dense R@5
+            # 0.778 -> 0.752 with the ticker filter), while hybrid keeps its recall there.
+            statement_ids = statement_ranking(self.store.statements, self.vectors, query, qvec, mask, depth)
+            if statement_ids is not None:
+                rankings["statement"] = statement_ids
+        if items:
+            item_ids = self._item_ranking(items, qvec, mask, depth)
+            if item_ids is not None:
+                rankings["item"] = item_ids
+        dense_ids, _ = dense_search(self._faiss, self.vectors, qvec, depth, mask)
+        ids, fused, shares = fuse({"dense": dense_ids, **rankings})
+        ids, fused = ids[:keep], fused[:keep]
+        dense = self.vectors[ids] @ qvec if len(ids) else np.zeros(0, dtype=np.float32)
+        return FirstStage(
+            ids,
+            dense,
+            bm25[ids] if bm25 is not None else None,
+            fused,
+            {name: share[: len(ids)] for name, share in shares.items()},
+        )
+
+    def _candidates(
+        self,
+        query: str,
+        ids: np.ndarray,
+        dense: np.ndarray,
+        bm25: np.ndarray | None,
+        fused: np.ndarray,
+        shares: Mapping[str, np.ndarray],
+        analysis: QueryAnalysis | None,
+    ) -> CandidateSet:
+        numeric, latest, tokens, _ = self._columns
+        analysis = analysis if analysis is not None else self.scope.analyzer.analyze(query)
+        rows = ids.tolist()
+        metadata = [self.store.metadata[i] for i in rows]
+        texts = [self.store.texts[i] for i in rows]
+        features = candidate_features(
+            analysis,
+            query,
+            metadata,
+            texts,
+            [self.store.page_titles[i] for i in rows],
+            self.store.statements[ids],
+            frozenset(int(s) for s in question_statements(query)),
+            numeric[ids],
+            latest[ids],
+            tokens[ids],
+            StageOutputs(
+                dense=dense,
+                bm25=bm25 if bm25 is not None else np.zeros(len(ids), dtype=np.float32),
+                rrf=fused,
+                rrf_by_list=shares,
+            ),
+        )
+        return CandidateSet(query, ids, texts, metadata, features)
+
+    def _item_ranking(
+        self, items: tuple[str, ...], qvec: np.ndarray, mask: np.ndarray | None, depth: int
+    ) -> np.ndarray | None:
+        """Chunks of the named Items (within the mask), best dense match first."""
+        selected = np.isin(self._columns[3], items)
+        if mask is not None:
+            selected &= mask
+        rows = np.flatnonzero(selected)
+        if len(rows) == 0:
+            return None
+        sims = (self.vectors[rows] @ qvec).astype(np.float32)
+        return top_k(sims, rows.astype(np.int64), depth)[0]
+
+
+def _positive_top(bm25: np.ndarray, mask: np.ndarray | None, depth: int) -> np.ndarray:
+    candidates = np.flatnonzero(bm25 > 0) if mask is None else np.flatnonzero(mask & (bm25 > 0))
+    return top_k(bm25[candidates], candidates.astype(np.int64), depth)[0]
+
+
+def _explain(
+    top: np.ndarray,
+    ids: np.ndarray,
+    dense: np.ndarray,
+    bm25: np.ndarray | None,
+    fused: np.ndarray,
+    shares: Mapping[str, np.ndarray],
+    rerank_scores: np.ndarray | None,
+    reranker: Reranker | None,
+    candidates: CandidateSet | None,
+    items_column: np.ndarray,
+    wanted_items: tuple[str, ...],
+) -> list[dict[str, object]]:
+    """Per hit: its first-stage rank and scores, the reranker's score and what drove it."""
+    contributions = None
+    if isinstance(reranker, LearnedFusion) and candidates is not None and rerank_scores is not None:
+        contributions = reranker.contributions(candidates)
+    out: list[dict[str, object]] = []
+    for position in top.tolist():
+        row = int(ids[position])
+        entry: dict[str, object] = {
+            "first_stage_rank": position + 1,
+            "rrf": round(float(fused[position]), 5),
+            "rrf_by_ranking": {n: round(float(s[position]), 5) for n, s in shares.items() if s[position] > 0},
+            "dense": round(float(dense[position]), 4),
+        }
+        if bm25 is not None:
+            entry["bm25"] = round(float(bm25[position]), 3)
+        if rerank_scores is not None and reranker is not None:
+            entry["reranker"] = reranker.name
+            entry["rerank_score"] = round(float(rerank_scores[position]), 4)
+        if contributions is not None and isinstance(reranker, LearnedFusion):
+            parts = dict(zip(reranker.weights.features, contributions[position].tolist(), strict=True))
+            entry["top_features"] = {
+                name: round(value, 3) for name, value in sorted(parts.items(), key=lambda kv: -abs(kv[1]))[:5]
+            }
+        if wanted_items:
+            entry["named_item_first"] = bool(items_column[row] in wanted_items)
+        out.append(entry)
+    return out
 
 
 def check_embedder(manifest: IndexManifest, embedder: Embedder, folder: Path) -> None:

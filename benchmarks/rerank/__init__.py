@@ -1,0 +1,1 @@
+"""Second-stage reranking: labelled questions, training the learned fusion, recall per setting."""
