@@ -63,7 +63,7 @@ UP_NEEDS += model
 endif
 endif
 
-.PHONY: soak help venv vllm-venv model index up down restart status logs test test-e2e bench bench-stack lint clean
+.PHONY: soak help venv vllm-venv model index up down restart status logs test test-e2e bench bench-stack reranker lint clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -123,6 +123,10 @@ bench: venv index ## load sweep + gateway overhead (python -m benchmarks short) 
 	$(VENV)/bin/python -m benchmarks $(BENCH)
 	$(WITH_EMBEDDER) && $(VENV)/bin/python benchmarks/retrieval/eval_recall.py --index $(INDEX_DIR) \
 		--model "$$EMBEDDING_MODEL" --backend $(EMBEDDING_BACKEND) --label make-bench
+
+reranker: venv ## retrain the learned fusion (fold A of both eval sets) into the retriever package, then score it
+	$(VENV)/bin/python -m benchmarks.rerank train
+	$(VENV)/bin/python -m benchmarks.rerank evaluate
 
 bench-stack: venv ## load test of the running local stack on GATEWAY_PORT (start it with make up)
 	key="$${RAG_API_KEYS%%,*}"; $(VENV)/bin/python -m benchmarks load \
