@@ -77,8 +77,8 @@ def test_the_year_attached_to_the_report_wins(scope: QueryScope, question: str, 
 
 
 def test_no_period_named_means_the_latest_annual_report(scope: QueryScope) -> None:
-    assert _filter(scope, ["Who are Microsoft's executive officers?"]) == {
-        "type": "and", "filters": [eq("ticker", "MSFT"), eq("fiscal_year", 2023), eq("form", "10-K")]}  # fmt: skip
+    latest = [eq("ticker", "MSFT"), eq("fiscal_year", 2023), eq("form", "10-K")]
+    assert _filter(scope, ["Who are Microsoft's executive officers?"]) == {"type": "and", "filters": latest}
     both = _filter(scope, ["Compare Apple and Microsoft on employees"])
     assert both is not None
     assert {"type": "or", "filters": [
@@ -112,7 +112,7 @@ def test_follow_ups_inherit_what_they_leave_open(scope: QueryScope) -> None:
         ("what do the risk factors say", ("1A",)),
         ("any legal proceedings?", ("3",)),
         ("per the cash flow statement", ("8",)),
-        ("the market for the registrant’s common equity", ("5",)),
+        ("the market for the registrant\u2019s common equity", ("5",)),
         ("Item 7A of the 10-K", ("7A",)),
         ("how much revenue did it report", ()),
         ("business segments and risk", ()),

@@ -6,6 +6,7 @@ these tests, not taken from an eval set.
 """
 
 from collections.abc import Sequence
+
 import pytest
 from retriever.filters import parse_filter
 from retriever.hits import Hit
