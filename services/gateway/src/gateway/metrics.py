@@ -76,13 +76,6 @@ class Metrics:
             ["result"],
             registry=r,
         )
-        self.rerank_seconds = Histogram(
-            "rag_gateway_rerank_seconds",
-            "Second-stage reranking time per query, by reranker",
-            ["reranker"],
-            buckets=_LATENCY_BUCKETS,
-            registry=r,
-        )
         self.unsupported_answers = Counter(
             "rag_gateway_unsupported_figure_answers",
             "Answers with at least one figure that no source holds (grounding check)",
