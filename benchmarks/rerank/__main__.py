@@ -89,6 +89,22 @@ def evaluate(args: argparse.Namespace) -> None:
     write_report(args.out, runs, models, shipped.weights, time.perf_counter() - started)
 
 
+def latency(args: argparse.Namespace) -> None:
+    """Per-query cost of planning and of each second stage on the corpus index, written to results/."""
+    from benchmarks.rerank.latency import measure
+
+    cache = cache_dir()
+    embedder = offline_embedder(cache)
+    index = corpus_index(embedder, cache)
+    questions = [q.question for q in fqa10k_questions(scored_only=True)][: args.questions]
+    result = measure(index, questions, {"none": None, "fusion": index.default_reranker})
+    result["index"] = {"version": index.version, "chunks": len(index)}
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"latency_{time.strftime('%Y-%m-%d', time.gmtime())}.json"
+    path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=1))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse the subcommand and run it."""
     parser = argparse.ArgumentParser(
@@ -102,6 +118,10 @@ def main(argv: list[str] | None = None) -> None:
     ev = sub.add_parser("evaluate", help="recall per policy and second stage")
     ev.add_argument("--out", type=Path, default=RESULTS)
     ev.set_defaults(handler=evaluate)
+    lat = sub.add_parser("latency", help="per-query ms of planning and of each second stage")
+    lat.add_argument("--questions", type=int, default=300)
+    lat.add_argument("--out", type=Path, default=RESULTS)
+    lat.set_defaults(handler=latency)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

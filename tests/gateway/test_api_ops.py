@@ -52,12 +52,16 @@ def test_metrics_count_requests_tokens_and_latencies(client, gateway, upstream, 
     in_flight = ("rag_gateway_in_flight_requests", ())
     before = metric_values(http, gateway)
 
+    # Questions no other test asks: a repeated one would be answered by the retrieval cache (no embed/search).
     client.chat.completions.create(
-        model=MODEL, messages=[{"role": "user", "content": "revenue"}], max_tokens=3
+        model=MODEL, messages=[{"role": "user", "content": "revenue by metrics test"}], max_tokens=3
     )
     list(
         client.chat.completions.create(
-            model=MODEL, messages=[{"role": "user", "content": "revenue"}], max_tokens=3, stream=True
+            model=MODEL,
+            messages=[{"role": "user", "content": "operating income by metrics test"}],
+            max_tokens=3,
+            stream=True,
         )
     )
     after = metric_values(http, gateway)
