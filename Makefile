@@ -63,7 +63,7 @@ UP_NEEDS += model
 endif
 endif
 
-.PHONY: soak help venv vllm-venv model index up down restart status logs test test-e2e bench bench-stack reranker lint clean
+.PHONY: soak help venv vllm-venv browser model index up down restart status logs test test-e2e bench bench-stack reranker lint clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ venv: $(APP_STAMP) ## app virtualenv (.venv): gateway, retriever, synthetic upst
 $(APP_STAMP): $(APP_INPUTS)
 	bash scripts/install_venv.sh app $(VENV)
 	touch $@
+
+browser: ## Debian's chromium for the browser tests (apt-get when missing and root; else fails loudly)
+	bash scripts/install_browser.sh
 
 vllm-venv: $(VLLM_STAMP) ## vLLM's own virtualenv (.venv-vllm), never mixed with the gateway's
 
@@ -110,13 +113,13 @@ logs: ## last lines of the vLLM and gateway logs (FOLLOW=1 to follow)
 # The suite runs against TEST_LLM whatever LOCAL_LLM is, unless VLLM_MODEL is given explicitly.
 TEST_ENV = $(if $(filter file,$(origin VLLM_MODEL)),VLLM_MODEL=$(TEST_MODEL_DIR) VLLM_MAX_MODEL_LEN=4096)
 
-test: venv vllm-venv $(TEST_MODEL_DIR)/.complete ## the whole suite: unit, e2e against real vLLM, infra checks
+test: venv vllm-venv browser $(TEST_MODEL_DIR)/.complete ## the whole suite: unit, e2e against real vLLM, infra checks
 	cd $(REPO) && $(TEST_ENV) HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest tests $(PYTEST_ARGS)
 
 soak: venv ## reliability soak: 200 streaming clients x 60 s against a gateway process (CI runs it too)
 	bash tests/reliability/soak.sh
 
-test-e2e: venv vllm-venv $(TEST_MODEL_DIR)/.complete ## only the end-to-end tests
+test-e2e: venv vllm-venv browser $(TEST_MODEL_DIR)/.complete ## only the end-to-end tests
 	cd $(REPO) && $(TEST_ENV) HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 bench: venv index ## load sweep + gateway overhead (python -m benchmarks short) and financial_qa_10k recall
