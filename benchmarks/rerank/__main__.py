@@ -23,9 +23,16 @@ from benchmarks.financebench.embedding import offline_embedder
 from benchmarks.financebench.paths import cache_dir
 from benchmarks.rerank.evaluate import recall
 from benchmarks.rerank.indexes import corpus_index, shared_index
-from benchmarks.rerank.labelled import FINANCEBENCH, FQA10K, financebench_questions, fold, fqa10k_questions
+from benchmarks.rerank.labelled import (
+    FINANCEBENCH,
+    FQA10K,
+    FQA10K_SCORED,
+    financebench_questions,
+    fold,
+    fqa10k_questions,
+)
 from benchmarks.rerank.report import write_report
-from benchmarks.rerank.settings import INFERRED, NO_FILTER, ORACLE
+from benchmarks.rerank.settings import POLICIES
 from benchmarks.rerank.train import collect, fit
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -62,31 +69,41 @@ def train(_: argparse.Namespace) -> None:
     data = _data()
     pairs = [p for ps in data.values() for p in ps if fold(p[1].ticker) == "A"]
     weights = fit(collect(pairs), note={"fold": "A", "split": "by company (sha256 of ticker)"})
-    target = Path(str(resources.files("retriever.rerank").joinpath(WEIGHTS_FILE)))
+    target = _weights_path()
     weights.write(target)
     print(json.dumps(dict(zip(weights.features, weights.coef, strict=True)), indent=1))
     print(f"wrote {target}")
 
 
+def evaluate_sets(datasets: tuple[str, ...] = (FINANCEBENCH, FQA10K)) -> tuple[dict, dict, FusionWeights]:  # type: ignore[type-arg]
+    """Every policy x second stage per dataset: {label: (Recall, fold-B ids)}, fold models, shipped."""
+    data = _data()
+    models = _fold_models(data)
+    shipped = LearnedFusion(FusionWeights.read(_weights_path()))
+    cross = {"A": LearnedFusion(models["B"]), "B": LearnedFusion(models["A"])}
+    runs = {}
+    for dataset in datasets:
+        pairs = data[dataset]
+        if dataset == FQA10K:
+            pairs = [p for p in pairs if p[1].ticker in FQA10K_SCORED]
+        held_out = {p[1].qid for p in pairs if fold(p[1].ticker) == "B"}
+        for policy in POLICIES:
+            for label, reranker in (("none", None), ("shipped", shipped), ("cross-fit", cross)):
+                run = recall(f"{dataset}/{policy}/{label}", pairs, policy, reranker)
+                runs[run.label] = (run, held_out)
+                print(run.label, run.figures(), "fold B:", run.figures(held_out))
+    return runs, models, shipped.weights
+
+
 def evaluate(args: argparse.Namespace) -> None:
     """Every policy x second stage, per dataset; JSON and Markdown under results/."""
     started = time.perf_counter()
-    data = _data()
-    models = _fold_models(data)
-    shipped = LearnedFusion(
-        FusionWeights.read(Path(str(resources.files("retriever.rerank").joinpath(WEIGHTS_FILE))))
-    )
-    cross = {"A": LearnedFusion(models["B"]), "B": LearnedFusion(models["A"])}
-    runs = {}
-    for dataset, pairs in data.items():
-        if dataset == FQA10K:
-            pairs = [p for p in pairs if p[1].ticker in ("AAPL", "MSFT", "META", "NVDA", "TSLA")]
-        for policy in (INFERRED, NO_FILTER, ORACLE):
-            for label, reranker in (("none", None), ("shipped", shipped), ("cross-fit", cross)):
-                run = recall(f"{dataset}/{policy}/{label}", pairs, policy, reranker)
-                runs[run.label] = (run, {p[1].qid for p in pairs if fold(p[1].ticker) == "B"})
-                print(run.label, run.figures())
-    write_report(args.out, runs, models, shipped.weights, time.perf_counter() - started)
+    runs, models, shipped = evaluate_sets()
+    write_report(args.out, runs, models, shipped, time.perf_counter() - started)
+
+
+def _weights_path() -> Path:
+    return Path(str(resources.files("retriever.rerank").joinpath(WEIGHTS_FILE)))
 
 
 def latency(args: argparse.Namespace) -> None:

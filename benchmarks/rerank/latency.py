@@ -25,7 +25,9 @@ def measure(
     vectors = index.embedder.embed_queries(list(questions))
     plans = [index.plan([q]) for q in questions]
     for plan, vector in zip(plans, vectors, strict=True):  # warm caches and the lazy per-chunk columns
-        index.search(plan.query, k, plan.filter, query_vector=vector, items=plan.items, analysis=plan.analysis)
+        index.search(
+            plan.query, k, plan.filter, query_vector=vector, items=plan.items, analysis=plan.analysis
+        )
     planning: list[float] = []
     searches: dict[str, list[float]] = {name: [] for name in rerankers}
     for question, vector in zip(questions, vectors, strict=True):

@@ -32,15 +32,15 @@ def write_report(
     }
     (out / f"rerank_{stamp}.json").write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
     lines = [
-        "| dataset / filter / second stage | n | R@1 | R@5 | R@10 | R@20 | MRR@10 "
+        "| dataset / filter / second stage | n | R@1 | R@5 | R@10 | MRR@10 "
         "| R@5 fold B (held out) | ms/query |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for label, (run, held_out) in runs.items():
         a, b = run.figures(), run.figures(held_out)
         lines.append(
             f"| {label} | {a['n']} | {a['recall@1']:.3f} | {a['recall@5']:.3f} | {a['recall@10']:.3f} | "
-            f"{a['recall@20']:.3f} | {a['mrr@10']:.3f} | {b['recall@5']:.3f} (n={b['n']}) "
+            f"{a['mrr@10']:.3f} | {b['recall@5']:.3f} (n={b['n']}) "
             f"| {a['ms_per_query']} |"
         )
     (out / f"rerank_{stamp}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -85,6 +85,8 @@ def test_no_period_named_means_the_latest_annual_report(scope: QueryScope) -> No
         {"type": "and", "filters": [eq("ticker", "AAPL"), eq("fiscal_year", 2025)]},
         {"type": "and", "filters": [eq("ticker", "MSFT"), eq("fiscal_year", 2023)]},
     ]} in both["filters"]  # fmt: skip
+    # An undated past event ("What was ...", "Why did ...") presumes no filing: every year of the company.
+    assert _filter(scope, ["Why did Microsoft record an impairment?"]) == eq("ticker", "MSFT")
     # A year the index does not hold is no reason to pick the latest: only the company stays.
     assert _filter(scope, ["Apple's revenue in 2015"]) == eq("ticker", "AAPL")
 

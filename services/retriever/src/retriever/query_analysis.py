@@ -193,6 +193,9 @@ _FUNCTION_WORDS = frozenset(
     ]
 )
 _FOLLOW_UP_TOPIC_WORDS = 3
+# "What was ...", "Why did ...": a past event or period the question does not date, so no filing is presumed.
+# Present-tense questions ("Who are its executive officers?") ask about now: the latest filing.
+_PAST_TENSE = re.compile(r"\b(?:did|was|were|had)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,7 @@ class QueryAnalysis:
     relative_year: int | None = None
     items: tuple[str, ...] = ()
     elliptical: bool = False
+    past_tense: bool = False
 
 
 @dataclass(frozen=True)
@@ -308,6 +312,7 @@ class QueryAnalyzer:
             relative_year=relative if year is None else None,
             items=question_items(text),
             elliptical=self._elliptical(text),
+            past_tense=_PAST_TENSE.search(text) is not None,
         )
 
     def _elliptical(self, text: str) -> bool:
@@ -375,12 +380,13 @@ def filter_for(
     *,
     fixed_keys: frozenset[str] = frozenset(),
     tickers: Sequence[str] | None = None,
+    recency: bool = True,
 ) -> dict[str, Any] | None:
     """OpenAI-style filter: ticker(s), plus fiscal year and form only where the index holds them.
 
     `fixed_keys` are the keys a client filter already constrains (inference leaves them alone) and `tickers`
-    the companies that filter requires, used instead of the question's. A question that names a company but
-    no period is about its latest annual report (the recency default).
+    the companies that filter requires, used instead of the question's. A present-tense question that names a
+    company but no period is about its latest annual report (the recency default).
     """
     if tickers is None:
         tickers = analysis.tickers
@@ -401,7 +407,7 @@ def filter_for(
         year = resolve_year(analysis.fiscal_year, catalog.years(tickers, form))
         if year is not None:
             parts.append({"type": "eq", "key": "fiscal_year", "value": year})
-        elif analysis.fiscal_year is None and analysis.quarter is None:
+        elif recency and _undated_present(analysis):
             parts.extend(_latest_filing(tickers, catalog, form, fixed_keys))
             form = None
     if form is not None:
@@ -409,6 +415,11 @@ def filter_for(
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else {"type": "and", "filters": parts}
+
+
+def _undated_present(analysis: QueryAnalysis) -> bool:
+    """No year or quarter named, and not about a past event: the question is about now."""
+    return analysis.fiscal_year is None and analysis.quarter is None and not analysis.past_tense
 
 
 def _latest_filing(

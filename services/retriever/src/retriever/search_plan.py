@@ -93,7 +93,12 @@ def _without_names(scope: QueryScope, text: str) -> str:
 
 
 def plan_search(
-    scope: QueryScope, turns: Sequence[str], explicit: Filter | None = None, *, infer: bool = True
+    scope: QueryScope,
+    turns: Sequence[str],
+    explicit: Filter | None = None,
+    *,
+    infer: bool = True,
+    recency: bool = True,
 ) -> SearchPlan:
     """The plan for a search on the last of `turns` (user messages, oldest first)."""
     if not turns:
@@ -107,7 +112,7 @@ def plan_search(
     if "ticker" in keys and tickers is None:
         inferred = None  # tickers constrained in a way we cannot enumerate (ne, nin, or): leave it alone
     else:
-        raw = filter_for(analysis, scope.catalog, fixed_keys=keys, tickers=tickers)
+        raw = filter_for(analysis, scope.catalog, fixed_keys=keys, tickers=tickers, recency=recency)
         inferred = parse_filter(raw) if raw is not None else None
     return SearchPlan(
         query=query,

@@ -7,6 +7,7 @@ latest filing) are computed once per index version, and the text matches look at
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from retriever.hits import ChunkMetadata
@@ -31,9 +32,17 @@ FEATURES: tuple[str, ...] = (
     "numeric_density",
     "figure_x_numeric",
     "term_coverage",
+    "bigram_coverage",
     "title_overlap",
     "log_tokens",
+    "in_item_1",
+    "in_item_1a",
+    "in_item_7",
+    "in_item_8",
+    "in_no_item",
 )
+# Where evidence usually sits differs by section (business overview, risks, MD&A, statements); one flag each.
+_ITEM_FLAGS = {"in_item_1": "1", "in_item_1a": "1A", "in_item_7": "7", "in_item_8": "8", "in_no_item": ""}
 _TERM = re.compile(r"[a-z][a-z0-9&-]{2,}")
 _STOP = frozenset(
     [
@@ -132,6 +141,13 @@ def query_terms(query: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def query_bigrams(query: str) -> tuple[str, ...]:
+    """Adjacent word pairs of the query with at least one content word ("net sales", "share repurchase")."""
+    words = _TERM.findall(query.lower())
+    pairs = {f"{a} {b[:_STEM]}": None for a, b in pairwise(words) if a not in _STOP or b not in _STOP}
+    return tuple(pairs)
+
+
 def _coverage(terms: Sequence[str], texts: Sequence[str]) -> np.ndarray:
     if not terms:
         return np.zeros(len(texts), dtype=np.float32)
@@ -190,8 +206,13 @@ def candidate_features(
         "numeric_density": numeric_density.astype(f32),
         "figure_x_numeric": numeric_density.astype(f32) * figure,
         "term_coverage": _coverage(terms, texts),
+        "bigram_coverage": _coverage(query_bigrams(query), texts),
         "title_overlap": _coverage(terms, titles),
         "log_tokens": np.log1p(tokens.astype(f32)),
+        **{
+            name: np.array([(m.item or "").upper() == code for m in metadata], dtype=f32)
+            for name, code in _ITEM_FLAGS.items()
+        },
     }
 
 
