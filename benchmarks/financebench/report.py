@@ -58,6 +58,23 @@ def markdown(runs: Sequence[Run], context: dict[str, Any]) -> str:
             f"{s.recall[1]:.3f} | "
             f"{s.recall[5]:.3f} | {s.recall[10]:.3f} | {s.mrr:.3f} | {s.doc_recall[5]:.3f} |"
         )
+    if context.get("gateway_search"):
+        lines += [
+            "",
+            "## The gateway's search on the real `rag-index` (search plan + two stages, benchmarks.rerank)",
+            "shipped = the packaged fusion weights (trained on company fold A); cross-fit = every question "
+            "scored by the model trained on the other company fold; fold B = companies the shipped weights "
+            "never saw.",
+            "",
+            "| dataset / filter / second stage | n | R@1 | R@5 | R@10 | MRR | R@5 fold B |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for label, figures in context["gateway_search"].items():
+            a, b = figures["all"], figures["fold_B"]
+            lines.append(
+                f"| {label} | {a['n']} | {a['recall@1']:.3f} | {a['recall@5']:.3f} | {a['recall@10']:.3f} | "
+                f"{a['mrr@10']:.3f} | {b['recall@5']:.3f} (n={b['n']}) |"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -10,7 +10,7 @@ import csv
 import re
 from collections.abc import Sequence
 from enum import IntEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import numpy as np
@@ -73,6 +73,7 @@ def _question_patterns() -> dict[Statement, re.Pattern[str]]:
     }
 
 
+@lru_cache(maxsize=4096)  # both search stages ask for the same question's statements
 def question_statements(question: str) -> frozenset[Statement]:
     """The statements whose names, line items or ratios the question mentions."""
     return frozenset(s for s, pattern in _question_patterns().items() if pattern.search(question))

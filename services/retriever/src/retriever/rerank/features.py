@@ -148,14 +148,15 @@ def query_bigrams(query: str) -> tuple[str, ...]:
     return tuple(pairs)
 
 
-def _coverage(terms: Sequence[str], texts: Sequence[str]) -> np.ndarray:
+def _coverage(terms: Sequence[str], lowered: Sequence[str]) -> np.ndarray:
+    """Share of the terms each (lower-cased) text contains: one regex scan per text."""
     if not terms:
-        return np.zeros(len(texts), dtype=np.float32)
-    lowered = [t.lower() for t in texts]
+        return np.zeros(len(lowered), dtype=np.float32)
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
     return np.fromiter(
-        (sum(term in text for term in terms) / len(terms) for text in lowered),
+        (len(set(pattern.findall(text))) / len(terms) for text in lowered),
         dtype=np.float32,
-        count=len(texts),
+        count=len(lowered),
     )
 
 
@@ -183,6 +184,7 @@ def candidate_features(
     items = set(analysis.items)
     figure = float(_FIGURE_QUESTION.search(query) is not None)
     terms = query_terms(query)
+    lowered = [t.lower() for t in texts]
     return {
         "dense": stages.dense.astype(f32),
         "dense_rrf": stages.rrf_by_list.get("dense", np.zeros(n, f32)) * 60,
@@ -205,9 +207,9 @@ def candidate_features(
         "figure_question": np.full(n, figure, dtype=f32),
         "numeric_density": numeric_density.astype(f32),
         "figure_x_numeric": numeric_density.astype(f32) * figure,
-        "term_coverage": _coverage(terms, texts),
-        "bigram_coverage": _coverage(query_bigrams(query), texts),
-        "title_overlap": _coverage(terms, titles),
+        "term_coverage": _coverage(terms, lowered),
+        "bigram_coverage": _coverage(query_bigrams(query), lowered),
+        "title_overlap": _coverage(terms, [t.lower() for t in titles]),
         "log_tokens": np.log1p(tokens.astype(f32)),
         **{
             name: np.array([(m.item or "").upper() == code for m in metadata], dtype=f32)
