@@ -16,6 +16,7 @@ from gateway.chat.serving import ChatService
 from gateway.embeddings.serving import EmbeddingService
 from gateway.files.serving import FileService
 from gateway.models.serving import ModelService
+from gateway.responses.serving import ResponsesService
 from gateway.state import GatewayState
 from gateway.vector_stores.serving import VectorStoreService
 
@@ -65,6 +66,11 @@ async def get_files(state: StateDep) -> FileService:
     return state.files
 
 
+async def get_responses(state: StateDep) -> ResponsesService:
+    """Responses API service."""
+    return state.responses
+
+
 async def get_models(state: StateDep) -> ModelService:
     """Model listing service."""
     return state.models
@@ -76,3 +82,4 @@ VectorStoresDep = Annotated[VectorStoreService, Depends(get_vector_stores)]
 EmbeddingsDep = Annotated[EmbeddingService, Depends(get_embeddings)]
 ModelsDep = Annotated[ModelService, Depends(get_models)]
 FilesDep = Annotated[FileService, Depends(get_files)]
+ResponsesDep = Annotated[ResponsesService, Depends(get_responses)]

@@ -11,6 +11,7 @@ from gateway.files.serving import FileService
 from gateway.metrics import Metrics
 from gateway.models.serving import ModelService
 from gateway.ratelimit import RateLimiter
+from gateway.responses.serving import ResponsesService
 from gateway.retrieval.service import RetrievalService
 from gateway.settings import GatewaySettings
 from gateway.upstream.registry import UpstreamRegistry
@@ -34,3 +35,4 @@ class GatewayState:
     models: ModelService
     warmup: WarmupHook
     files: FileService
+    responses: ResponsesService
