@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from types import SimpleNamespace
 
 import boto3
 from botocore.stub import Stubber
@@ -34,3 +35,22 @@ async def test_lambda_is_invoked_once_per_cooldown():
 
 def test_disabled_hook_does_nothing():
     assert WarmupHook(None, cooldown=0).trigger("connect") is False
+
+
+async def test_hook_fires_again_once_the_cooldown_has_passed(monkeypatch):
+    from gateway.upstream import warmup
+
+    now = [1000.0]
+    monkeypatch.setattr(warmup, "time", SimpleNamespace(monotonic=lambda: now[0]))  # this module's clock only
+    calls = []
+    hook = WarmupHook(lambda: calls.append("invoked"), cooldown=60)
+
+    assert hook.trigger("connect") is True
+    now[0] += 59.9
+    assert hook.trigger("connect") is False  # still inside the window
+    now[0] += 0.1
+    assert hook.trigger("connect") is True  # 60 s after the first call
+    assert hook.trigger("connect") is False  # and the window restarts from there
+    await asyncio.gather(*hook._tasks)
+    assert hook.fired == 2
+    assert calls == ["invoked", "invoked"]

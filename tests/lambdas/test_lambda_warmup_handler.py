@@ -48,13 +48,22 @@ def test_handler_warm_then_sleep(load_event, lambda_env, health_server):
     health_server.status = 200
 
     warm_result = handler.lambda_handler(load_event("warm.json"), FakeContext(60_000))
+    desired_after_warm = lambda_env.desired()
     sleep_result = handler.lambda_handler(load_event("sleep.json"), FakeContext(60_000))
 
     assert warm_result["status"] == "READY"
-    assert warm_result["models"]["llama"]["running"] == 1
+    llama = warm_result["models"]["llama"]
+    assert (llama["desired"], llama["running"], llama["healthy_targets"], llama["health_ok"]) == (
+        1,
+        1,
+        1,
+        True,
+    )
+    assert desired_after_warm == 1
     assert sleep_result["status"] == "ASLEEP"
+    assert sleep_result["models"]["llama"]["desired"] == 0
     assert lambda_env.desired() == 0
-    json.dumps(warm_result)
+    assert [call["desiredCount"] for call in lambda_env.update_calls] == [1, 0]
 
 
 def test_handler_accepts_the_gateway_hook_payload(load_event, lambda_env, health_server):
