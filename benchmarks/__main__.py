@@ -11,6 +11,7 @@ from benchmarks.embedding import command as embedding_command
 from benchmarks.loadgen import command as load_command
 from benchmarks.loadgen.priority import raise_priority
 from benchmarks.overhead import command as overhead_command
+from benchmarks.scale import command as scale_command
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     embedding_command.add_parser(subparsers)
     short.add_parser(subparsers)
     breakdown_command.add_parser(subparsers)
+    scale_command.add_parser(subparsers)
     answers_command.add_parser(subparsers)
     args = parser.parse_args(argv)
     logging.basicConfig(

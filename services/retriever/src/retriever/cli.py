@@ -236,7 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="index a corpus folder with manifest.csv")
     build.add_argument("--corpus", required=True)
     build.add_argument("--out", help="index root (default RAG_INDEX_DIR)")
-    build.add_argument("--index-type", choices=["flat", "hnsw"])
+    build.add_argument(
+        "--index-type",
+        choices=["auto", "flat", "hnsw", "hnsw-sq8", "ivf-sq8", "ivf-pq"],
+        help="FAISS index (default RAG_INDEX_TYPE, auto: exact flat up to 100k chunks, IVF-SQ8 above)",
+    )
     build.add_argument("--chunk-tokens", type=int)
     build.add_argument("--overlap-tokens", type=int)
     build.add_argument("--no-hybrid", action="store_true", help="dense only, no BM25 index")

@@ -5,9 +5,8 @@ import itertools
 import logging
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from retriever.chunking import ChunkerParams, TextChunk, chunk_sections
@@ -70,7 +69,7 @@ def parse_documents(
     show_progress: bool = False,
     cache_dir: Path | None = None,
 ) -> Iterator[tuple[SourceDocument, ParsedDocument | None, str | None]]:
-    """Parse files in worker processes (PDF text extraction is CPU-bound), yielding as they finish."""
+    """Parse files in worker processes (PDF text extraction is CPU-bound), yielding in completion order."""
     workers = workers or min(len(docs), os.cpu_count() or 1)
     bar = tqdm(total=len(docs), desc="parsing", unit="file", disable=not show_progress)
     with bar:
@@ -79,11 +78,13 @@ def parse_documents(
                 yield _parse_one(doc, cache_dir)
                 bar.update(1)
             return
-        # Largest files first so the slow PDFs do not end up alone on one core at the end.
+        # Largest files first so the slow PDFs do not end up alone on one core at the end; results are
+        # yielded as they finish, so a caller can embed one file while the workers still parse the others.
         ordered = sorted(docs, key=lambda d: -_size(d))
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(partial(_parse_one, cache_dir=cache_dir), ordered):
-                yield result
+            futures = [pool.submit(_parse_one, doc, cache_dir) for doc in ordered]
+            for future in as_completed(futures):
+                yield future.result()
                 bar.update(1)
 
 

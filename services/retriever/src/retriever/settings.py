@@ -26,6 +26,7 @@ class RetrieverSettings(BaseSettings):
     batch_size: int = Field(default=32, ge=1)
     chunk_tokens: int = Field(default=200, ge=16)
     overlap_tokens: int = Field(default=48, ge=0)
-    index_type: Literal["flat", "hnsw"] = "flat"
+    # auto: exact flat up to 100k chunks, IVF-SQ8 above (retriever.index.vectors.choose_index_type)
+    index_type: Literal["auto", "flat", "hnsw", "hnsw-sq8", "ivf-sq8", "ivf-pq"] = "auto"
     hybrid: bool = True
     sec_user_agent: str | None = Field(default=None, validation_alias="SEC_USER_AGENT")

@@ -12,17 +12,23 @@ from retriever.chunking import ChunkerParams
 from retriever.embedder import Embedder
 from retriever.embedding.cache import EmbeddingCache
 from retriever.hits import ChunkMetadata
+from retriever.index.embed_pipeline import EmbeddingPipeline
 from retriever.index.layout import clean_stale_staging, publish, resolve_version_dir, staging_dir
 from retriever.index.lexical import LexicalIndex
-from retriever.index.manifest import MANIFEST_FILE, EmbeddingInfo, IndexManifest, SourceFile, content_version
+from retriever.index.manifest import (
+    MANIFEST_FILE,
+    EmbeddingInfo,
+    IndexManifest,
+    IndexType,
+    SourceFile,
+    content_version,
+)
 from retriever.index.store import CHUNKS_FILE, ChunkStore, write_chunks
-from retriever.index.vectors import build_faiss, load_vectors, save_vectors
+from retriever.index.vectors import build_faiss, choose_index_type, load_vectors, save_vectors
 from retriever.ingest import ChunkRecord, SkippedFile, chunk_document, parse_documents
 from retriever.sources.local import SourceDocument
 
 logger = logging.getLogger(__name__)
-
-IndexType = Literal["flat", "hnsw"]
 
 
 class BuildError(RuntimeError):
@@ -72,9 +78,11 @@ def _ingest(
     docs: Sequence[SourceDocument],
     embedder: Embedder,
     params: ChunkerParams,
+    pipeline: EmbeddingPipeline,
     show_progress: bool,
     parse_cache: Path | None = None,
 ) -> tuple[list[tuple[SourceDocument, list[ChunkRecord]]], list[SkippedFile]]:
+    """Parse and chunk every file, queueing each file's chunks for embedding as soon as it is chunked."""
     per_doc: dict[str, tuple[SourceDocument, list[ChunkRecord]]] = {}
     skipped: list[SkippedFile] = []
     for doc, parsed, error in parse_documents(docs, show_progress=show_progress, cache_dir=parse_cache):
@@ -82,7 +90,9 @@ def _ingest(
             logger.warning("skipping unreadable file %s", error)
             skipped.append(SkippedFile(str(doc.path), error or "unreadable"))
             continue
-        per_doc[str(doc.path)] = (doc, chunk_document(doc, parsed, embedder, params))
+        records = chunk_document(doc, parsed, embedder, params)
+        pipeline.submit(records)
+        per_doc[str(doc.path)] = (doc, records)
     # Manifest order, not completion order, so identical inputs give identical ids.
     return [per_doc[str(d.path)] for d in docs if str(d.path) in per_doc], skipped
 
@@ -103,70 +113,54 @@ def _previous_vectors(root: Path, embedder: Embedder) -> dict[str, np.ndarray]:
     return dict(zip(store.hashes, vectors, strict=True))
 
 
-def _vectors_for(
-    records: Sequence[ChunkRecord],
-    embedder: Embedder,
-    known: dict[str, np.ndarray],
-    cache: EmbeddingCache | None,
-    show_progress: bool,
-    on_embed: Callable[[int], None] | None = None,
-) -> tuple[np.ndarray, int]:
-    hashes = [r.content_hash for r in records]
-    missing = [h for h in dict.fromkeys(hashes) if h not in known]
-    if cache is not None and missing:
-        known = {**known, **cache.get_many(missing)}
-        missing = [h for h in missing if h not in known]
-    if missing:
-        text_of = {r.content_hash: r.embed_text for r in records}
-        if on_embed is not None:
-            on_embed(len(missing))
-        fresh = embedder.embed_documents([text_of[h] for h in missing], show_progress=show_progress)
-        if cache is not None:
-            cache.put_many(missing, fresh)
-        known = {**known, **dict(zip(missing, fresh, strict=True))}
-    dim = embedder.dimension
-    vectors = np.stack([known[h] for h in hashes]) if hashes else np.zeros((0, dim), dtype=np.float32)
-    return vectors.astype(np.float32), len(missing)
-
-
 def build_index(
     docs: Sequence[SourceDocument],
     embedder: Embedder,
     root: Path,
     *,
     params: ChunkerParams | None = None,
-    index_type: IndexType = "flat",
+    index_type: IndexType | Literal["auto"] = "auto",
     hybrid: bool = True,
     cache: EmbeddingCache | None = None,
     reuse_previous: bool = True,
     show_progress: bool = False,
     on_embed: Callable[[int], None] | None = None,
     parse_cache: Path | None = None,
+    overlap: bool = True,
 ) -> BuildResult:
-    """Parse, chunk, embed (reusing known vectors) and publish a new version under root."""
+    """Parse, chunk, embed (reusing known vectors) and publish a new version under root.
+
+    index_type "auto" builds the exact flat index for small corpora and an approximate one above
+    (choose_index_type). overlap=False embeds only after every file is parsed (for comparison).
+    """
     params = params or ChunkerParams()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     root.mkdir(parents=True, exist_ok=True)
     clean_stale_staging(root)
-    ingested, skipped = _ingest(docs, embedder, params, show_progress, parse_cache)
-    timings["parse_chunk_s"] = time.perf_counter() - t0
-    if not ingested:
-        raise BuildError(f"no readable filings among {len(docs)} file(s); nothing to index")
-    rows = _Rows()
-    records: list[ChunkRecord] = []
-    for doc, recs in ingested:
-        records.extend(recs)
-        rows.sources.append(_source_entry(doc, len(recs)))
-    rows.texts = [r.text for r in records]
-    rows.metadata = [r.metadata for r in records]
-    rows.hashes = [r.content_hash for r in records]
-    rows.page_titles = [r.page_title for r in records]
     known = _previous_vectors(root, embedder) if reuse_previous else {}
-    t1 = time.perf_counter()
-    vectors, embedded = _vectors_for(records, embedder, known, cache, show_progress, on_embed)
-    timings["embed_s"] = time.perf_counter() - t1
-    result = _write_version(root, rows, vectors, embedder, params, index_type, hybrid, timings, t0)
+    with EmbeddingPipeline(
+        embedder, known, cache, show_progress=show_progress, on_embed=on_embed, overlap=overlap
+    ) as pipeline:
+        ingested, skipped = _ingest(docs, embedder, params, pipeline, show_progress, parse_cache)
+        timings["parse_chunk_s"] = time.perf_counter() - t0
+        if not ingested:
+            raise BuildError(f"no readable filings among {len(docs)} file(s); nothing to index")
+        rows = _Rows()
+        records: list[ChunkRecord] = []
+        for doc, recs in ingested:
+            records.extend(recs)
+            rows.sources.append(_source_entry(doc, len(recs)))
+        rows.texts = [r.text for r in records]
+        rows.metadata = [r.metadata for r in records]
+        rows.hashes = [r.content_hash for r in records]
+        rows.page_titles = [r.page_title for r in records]
+        t1 = time.perf_counter()
+        vectors = pipeline.vectors(rows.hashes)
+        _embed_timings(timings, pipeline, time.perf_counter() - t1)
+        embedded = pipeline.embedded
+    chosen = choose_index_type(len(records)) if index_type == "auto" else index_type
+    result = _write_version(root, rows, vectors, embedder, params, chosen, hybrid, timings, t0)
     result.documents, result.embedded, result.reused, result.skipped = (
         len(ingested),
         embedded,
@@ -196,12 +190,16 @@ def add_documents(
     _, old_vectors = load_vectors(folder)
     indexed = {s.sha256 for s in manifest.sources}
     fresh_docs = [d for d in docs if d.sha256() not in indexed]
-    ingested, skipped = _ingest(fresh_docs, embedder, manifest.chunker, show_progress, parse_cache)
-    timings = {"parse_chunk_s": time.perf_counter() - t0}
-    records = [r for _, recs in ingested for r in recs]
-    t1 = time.perf_counter()
-    new_vectors, embedded = _vectors_for(records, embedder, {}, cache, show_progress, on_embed)
-    timings["embed_s"] = time.perf_counter() - t1
+    with EmbeddingPipeline(embedder, {}, cache, show_progress=show_progress, on_embed=on_embed) as pipeline:
+        ingested, skipped = _ingest(
+            fresh_docs, embedder, manifest.chunker, pipeline, show_progress, parse_cache
+        )
+        timings = {"parse_chunk_s": time.perf_counter() - t0}
+        records = [r for _, recs in ingested for r in recs]
+        t1 = time.perf_counter()
+        new_vectors = pipeline.vectors([r.content_hash for r in records])
+        _embed_timings(timings, pipeline, time.perf_counter() - t1)
+        embedded = pipeline.embedded
     rows = _Rows(
         texts=[*store.texts, *(r.text for r in records)],
         metadata=[*store.metadata, *(r.metadata for r in records)],
@@ -220,6 +218,14 @@ def add_documents(
         skipped,
     )
     return result
+
+
+def _embed_timings(timings: dict[str, float], pipeline: EmbeddingPipeline, wait_s: float) -> None:
+    # Embedding overlaps parsing: embed_s spans the first to the last embedded group, embed_wait_s is what
+    # was left after the last file was chunked.
+    timings["embed_s"] = pipeline.span_s
+    timings["embed_busy_s"] = pipeline.busy_s
+    timings["embed_wait_s"] = wait_s
 
 
 def _source_entry(doc: SourceDocument, chunks: int) -> SourceFile:

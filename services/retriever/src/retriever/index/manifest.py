@@ -13,6 +13,9 @@ MANIFEST_FILE = "manifest.json"
 # (4: chunks.sqlite stores token counts; 5: PDF chunks stay on one page and carry its title).
 PIPELINE_VERSION = "5"
 
+# FAISS index kinds (retriever.index.vectors); `rag-index build` picks one from the chunk count unless told.
+IndexType = Literal["flat", "hnsw", "hnsw-sq8", "ivf-sq8", "ivf-pq"]
+
 
 class SourceFile(BaseModel):
     """One indexed file and its checksum."""
@@ -45,7 +48,7 @@ class IndexManifest(BaseModel):
     created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     embedding: EmbeddingInfo
     chunker: ChunkerParams
-    index_type: Literal["flat", "hnsw"]
+    index_type: IndexType
     hybrid: bool
     chunk_count: int
     sources: list[SourceFile]
