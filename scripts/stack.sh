@@ -182,6 +182,17 @@ example_model() {
     echo "$served_name"
 }
 
+# The chat page's URL, unless RAG_UI_ENABLED or RAG_ENVIRONMENT turn it off (same rule as the gateway).
+chat_page_line() {
+  local ui="${RAG_UI_ENABLED:-}"
+  if [[ "$ui" == "false" || ( -z "$ui" && "${RAG_ENVIRONMENT:-development}" == "production" ) ]]; then
+    return
+  fi
+  local hint=""
+  [[ -n "${RAG_API_KEYS:-}" ]] && hint="   (paste a key of RAG_API_KEYS into its API key field)"
+  echo "  chat page http://127.0.0.1:$gateway_port/$hint"
+}
+
 print_usage_hint() {
   local model
   model="$(example_model)"
@@ -195,6 +206,7 @@ print_usage_hint() {
 
 Local stack is up (state: $state)
   gateway  $base   (upstream: $(upstream_url), model: $model)
+$(chat_page_line)
 
   curl -N $base/chat/completions -H 'Content-Type: application/json'$auth \\
     -d '{"model": "$model", "stream": true, "max_tokens": 200, "messages": [{"role": "user", "content": "What were Apple net sales in fiscal 2024?"}]}'
