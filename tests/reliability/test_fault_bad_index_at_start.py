@@ -71,6 +71,12 @@ VERSION_BREAKAGES = [
 ]
 ROOT_BREAKAGES = [missing, empty, dangling_current]
 CASES = [b.__name__ for b in (*VERSION_BREAKAGES, *ROOT_BREAKAGES)]
+# Breakages that leave a sound index built for another embedder, and what the error line must name.
+MISMATCHES = {
+    "other_dimension": "dimension 768",
+    "other_model": "fingerprint",
+    "other_query_prefix": "query prefix",
+}
 
 
 @dataclass
@@ -127,3 +133,9 @@ def test_broken_index_exits_2_with_one_clear_line_and_never_serves(case, outcome
     # anything else on stderr is start-up progress logging, never a second error
     noise = [line for line in lines[:-1] if '"level": "INFO"' not in line]
     assert noise == [], noise
+    if case in MISMATCHES:
+        # the operator must learn the index is sound but built for another embedder (README troubleshooting)
+        assert "does not match the embedder" in errors[0], errors[0]
+        assert MISMATCHES[case] in errors[0], errors[0]
+    else:
+        assert "does not match the embedder" not in errors[0], errors[0]
