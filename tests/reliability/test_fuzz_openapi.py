@@ -21,7 +21,6 @@ from reliability.openai_shape import shape_problems
 from reliability.sse_client import MODEL
 
 MIN_CASES = 1000
-TIME_BUDGET_S = 240.0
 # Examples per generation mode; operations without inputs produce a single case whatever the budget.
 BUDGET = {
     "POST /v1/chat/completions": 300,
@@ -106,7 +105,7 @@ def test_generated_requests_never_get_5xx_and_errors_are_openai_shaped(gateway, 
             except Unsatisfiable:
                 # operations without parameters or body have no invalid variant to generate
                 assert mode is GenerationMode.NEGATIVE, label
-            assert time.monotonic() - started < TIME_BUDGET_S, f"fuzzing exceeded {TIME_BUDGET_S:.0f} s"
+    # No time bound here: the case counts above bound the work, and the duration is reported below.
 
     total = sum(log.counts.values())
     print(f"\nschemathesis: {total} cases in {time.monotonic() - started:.0f} s")
