@@ -14,7 +14,7 @@ from gateway.grounding.citations import (
     unknown_citations,
 )
 from gateway.grounding.figures import Figure, figures_in, numbers_in
-from gateway.grounding.matching import matches
+from gateway.grounding.matching import SourceNumbers, matches, statement_exponents
 from gateway.grounding.protocol import CheckedFigure, Grounding, GroundingMode
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "Grounding",
     "GroundingMode",
     "Marker",
+    "SourceNumbers",
     "check_figures",
     "citation_markers",
     "figures_in",
@@ -32,6 +33,7 @@ __all__ = [
     "sentence_spans",
     "source_title",
     "source_url",
+    "statement_exponents",
     "unchecked",
     "unknown_citations",
 ]

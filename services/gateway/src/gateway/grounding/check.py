@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from gateway.grounding.citations import SourceLike, citation_markers, unknown_citations
 from gateway.grounding.figures import Figure, figures_in, numbers_in
-from gateway.grounding.matching import found_in
+from gateway.grounding.matching import SourceNumbers
 from gateway.grounding.protocol import CheckedFigure, Grounding
 
 # A sentence ends at . ! ? before whitespace, or at a line break; markers right after the stop
@@ -40,7 +40,7 @@ def check_figures(answer: str, question_texts: Iterable[str], sources: Sequence[
     """Every figure of `answer` (numbers the user wrote in `question_texts` excepted) against `sources`."""
     asked = _question_numbers(question_texts)
     figures: list[Figure] = [f for f in figures_in(answer) if f.mantissa not in asked]
-    source_numbers = {int(s["index"]): numbers_in(str(s.get("text") or "")) for s in sources}
+    passages = {int(s["index"]): SourceNumbers(str(s.get("text") or "")) for s in sources}
     markers = citation_markers(answer)
     sentences = sentence_spans(answer)
     checked: list[CheckedFigure] = []
@@ -54,7 +54,7 @@ def check_figures(answer: str, question_texts: Iterable[str], sources: Sequence[
                 end=figure.end,
                 value=_json_number(figure.value),
                 cited=cited,
-                found_in=[n for n, numbers in source_numbers.items() if found_in(figure, numbers)],
+                found_in=[n for n, passage in passages.items() if passage.holds(figure)],
             )
         )
     return Grounding(
