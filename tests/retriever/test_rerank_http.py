@@ -256,3 +256,8 @@ def test_constructor_refuses_missing_url_or_model():
         HttpReranker("", "m")
     with pytest.raises(ValueError, match="model"):
         HttpReranker("http://x/v1", "")
+
+
+def test_a_url_httpx_cannot_use_is_a_rerank_error_too():
+    with HttpReranker("ftp://reranker/v1", "m") as reranker, pytest.raises(RerankError, match="unreachable"):
+        reranker.score(candidates(["one"]))

@@ -143,7 +143,7 @@ class HttpReranker:
             response = retrying(self._client.post, self.url, json=payload)
         except httpx.TimeoutException as exc:
             raise RerankError(f"reranker {self.url} timed out after {self._timeout:g} s") from exc
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise RerankError(f"reranker {self.url} unreachable: {type(exc).__name__}") from exc
         if response.status_code != httpx.codes.OK:
             raise RerankError(
