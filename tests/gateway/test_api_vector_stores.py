@@ -13,7 +13,25 @@ def test_search_returns_attributes_and_content(client):
     assert first.attributes["ticker"] in ("AAPL", "NVDA")
     assert {"company", "form", "fiscal_year", "source_file"} <= set(first.attributes)
     assert first.filename.endswith(".html")
-    assert all(-1.0 <= r.score <= 1.0 for r in results)
+    scores = [r.score for r in results]
+    assert scores == sorted(scores, reverse=True) and scores[0] > scores[-1]
+
+
+def test_score_threshold_keeps_some_hits_and_drops_others(client):
+    query = "iPhone net sales"
+    unfiltered = list(client.vector_stores.search("sec-10k", query=query, max_num_results=8))
+    threshold = (unfiltered[0].score + unfiltered[-1].score) / 2
+    kept = list(
+        client.vector_stores.search(
+            "sec-10k", query=query, max_num_results=8, ranking_options={"score_threshold": threshold}
+        )
+    )
+    assert 0 < len(kept) < len(unfiltered)
+    assert all(r.score >= threshold for r in kept)
+    assert [r.file_id for r in kept] == [r.file_id for r in unfiltered if r.score >= threshold]
+    assert [r.content[0].text for r in kept] == [
+        r.content[0].text for r in unfiltered if r.score >= threshold
+    ]
 
 
 @pytest.mark.parametrize("ticker", ["AAPL", "NVDA"])
@@ -34,6 +52,31 @@ def test_search_filters_reach_the_retriever(client, ticker):
     )
     assert len(results) == 5
     assert {r.attributes["ticker"] for r in results} == {ticker}
+
+
+@pytest.mark.parametrize(
+    ("clause", "tickers"),
+    [
+        # Both filings are FY2024: a year clause keeps all or nothing, a ticker clause halves the index.
+        ({"type": "gt", "key": "fiscal_year", "value": 2024}, set()),
+        ({"type": "lte", "key": "fiscal_year", "value": 2024}, {"AAPL", "NVDA"}),
+        ({"type": "ne", "key": "ticker", "value": "AAPL"}, {"NVDA"}),
+        ({"type": "nin", "key": "ticker", "value": ["NVDA"]}, {"AAPL"}),
+    ],
+)
+def test_each_filter_clause_changes_the_result(client, clause, tickers):
+    def search(filters=None):
+        return list(
+            client.vector_stores.search(
+                "sec-10k", query="revenue growth and gross margin", max_num_results=20, filters=filters
+            )
+        )
+
+    everything = search()
+    assert {r.attributes["ticker"] for r in everything} == {"AAPL", "NVDA"}
+    filtered = search({"type": "and", "filters": [clause]})
+    assert {r.attributes["ticker"] for r in filtered} == tickers
+    assert (len(filtered) == len(everything)) == (tickers == {"AAPL", "NVDA"})
 
 
 def test_bad_filter_is_400_naming_the_field(client):

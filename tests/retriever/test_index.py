@@ -83,6 +83,17 @@ def test_dense_only_and_score_threshold(index: SearchIndex):
     assert high == []
 
 
+def test_score_threshold_keeps_the_strong_hits_and_drops_the_weak(index: SearchIndex):
+    query = "Tesla vehicles and energy storage"
+    unfiltered = index.search(query, k=8)
+    assert unfiltered[0].score > unfiltered[-1].score
+    threshold = (unfiltered[0].score + unfiltered[-1].score) / 2
+    kept = index.search(query, k=8, score_threshold=threshold)
+    assert 0 < len(kept) < len(unfiltered)
+    assert all(hit.score >= threshold for hit in kept)
+    assert [hit.id for hit in kept] == [hit.id for hit in unfiltered if hit.score >= threshold]
+
+
 def test_manifest_mismatch_is_one_clear_line(built_index: Path, model_path: str, cache_dir: Path):
     other = Embedder(model_path, backend="onnx", query_prefix="query: ", cache_dir=cache_dir)
     with pytest.raises(IndexLoadError) as info:
