@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Indexer: `rag-index fetch` / `rag-index build` plus rag-index-s3 (publish to S3, and the gateway's
+# Indexer: `rag-index` with its S3 extra: `build [--shard i/n] --publish`, `merge`, and `pull` (the gateway's
 # index-sync sidecar). Same CPU torch pin and embedding model as docker/gateway.Dockerfile, so indexes
 # built here match the gateway's embedder.
 # Build from the repository root:
@@ -21,7 +21,7 @@ RUN python -m venv /opt/venv \
 
 COPY services/retriever services/retriever
 RUN pip install --no-cache-dir --extra-index-url "${TORCH_CPU_INDEX}" \
-        "torch==${TORCH_VERSION}+cpu" "boto3>=1.34,<2" -e services/retriever
+        "torch==${TORCH_VERSION}+cpu" -e "services/retriever[s3]"
 
 RUN python -c "from huggingface_hub import snapshot_download; snapshot_download(repo_id='${EMBEDDING_MODEL}', local_dir='/opt/models/embedding')" \
     && HF_HUB_OFFLINE=1 python -c "from sentence_transformers import SentenceTransformer; SentenceTransformer('/opt/models/embedding', device='cpu').encode(['warm-up'])"
@@ -35,7 +35,6 @@ RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin rag 
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app/services /app/services
 COPY --from=build /opt/models /opt/models
-COPY --chmod=0755 docker/index_s3.py /opt/venv/bin/rag-index-s3
 
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -50,6 +49,6 @@ ENV PATH=/opt/venv/bin:$PATH \
 WORKDIR /work
 USER 10001
 
-# A batch job, not a server: ECS runs it with `rag-index-s3 build ...` or `rag-index-s3 pull ...`.
+# A batch job, not a server: ECS runs it with `rag-index build ...`, `rag-index merge ...` or `rag-index pull ...`.
 HEALTHCHECK NONE
-CMD ["rag-index-s3", "--help"]
+CMD ["rag-index", "--help"]

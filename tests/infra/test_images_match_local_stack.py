@@ -47,11 +47,20 @@ def test_console_scripts_exist_and_are_used():
 
 def test_index_commands_match_ensure_index():
     ensure = _read(SCRIPTS / "ensure_index.sh")
-    sync = re.sub(r"\s+", " ", _read(DOCKER / "index_s3.py")).replace("[ ", "[")
-    for command in ('"rag-index", "build", "--corpus"', '"rag-index", "fetch", "--tickers"'):
-        assert command in sync
-    assert 'rag-index" build --corpus' in ensure and 'rag-index" fetch --tickers' in ensure
-    assert '"--out"' in sync and "--out " in ensure
+    indexer = re.sub(r"\s+", " ", _read(TERRAFORM_DIR / "modules/indexer/main.tf"))
+    sharded = re.sub(r"\s+", " ", _read(TERRAFORM_DIR / "modules/indexer/state_machine.tf"))
+    assert 'rag-index" build --corpus' in ensure and "--out " in ensure
+    for text in (indexer, sharded):
+        assert '"rag-index", "build", "--corpus"' in text and '"--out"' in text
+    assert '"rag-index", "merge"' in sharded and '"--shard"' in sharded
+    gateway = re.sub(r"\s+", " ", _read(TERRAFORM_DIR / "modules/gateway/main.tf"))
+    assert '"rag-index", "pull"' in gateway
+    # Index distribution lives in the retriever (rag-index publish/pull); docker/ holds only images.
+    assert sorted(p.name for p in DOCKER.iterdir()) == [
+        "gateway.Dockerfile",
+        "indexer.Dockerfile",
+        "vllm.Dockerfile",
+    ]
 
 
 def test_vllm_entrypoint_and_flags_match_vllm_serve():

@@ -10,7 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from retriever.chunking import ChunkerParams
-from retriever.filters import FILTER_KEYS, FilterError
+from retriever.filters import FILTER_KEYS, FilterError, parse_filter
+from retriever.index.distribution import DistributionError, publish
+from retriever.index.shards import ShardError, ShardSpec, write_shard_info
+from retriever.index.shards import select as select_shard
 from retriever.settings import RetrieverSettings
 
 logger = logging.getLogger(__name__)
@@ -80,7 +83,14 @@ def cmd_build(args: argparse.Namespace, settings: RetrieverSettings) -> int:
     from retriever.sources.local import read_corpus
 
     started = time.perf_counter()
+    shard = ShardSpec.parse(args.shard) if args.shard else None
+    _prepare_corpus(args, settings, shard)
     docs = read_corpus(Path(args.corpus))
+    shard_info = None
+    if shard is not None:
+        docs, shard_info = select_shard(docs, shard)
+        if not docs:
+            raise CliError(f"shard {shard} holds none of the corpus's {len(shard_info.positions)} filing(s)")
     embedder = _embedder(args, settings)
     params = ChunkerParams(
         chunk_tokens=args.chunk_tokens or settings.chunk_tokens,
@@ -97,8 +107,29 @@ def cmd_build(args: argparse.Namespace, settings: RetrieverSettings) -> int:
         show_progress=not args.quiet,
         parse_cache=None if args.no_cache else settings.cache_dir / "parsed",
     )
+    if shard_info is not None:
+        write_shard_info(result.folder, shard_info)
     _report_build(result, started)
+    if args.publish:
+        from retriever.jobs import s3_client
+
+        publish(s3_client(), Path(args.out or settings.index_dir), args.publish)
+        print(f"published {result.version} to {args.publish}")
     return 0
+
+
+def _prepare_corpus(args: argparse.Namespace, settings: RetrieverSettings, shard: "ShardSpec | None") -> None:
+    """Download the corpus from S3 (this shard's filings only), or fetch from EDGAR when there is none."""
+    corpus = Path(args.corpus)
+    if args.corpus_url:
+        from retriever.jobs import fetch_corpus_from_s3, s3_client
+
+        fetch_corpus_from_s3(s3_client(), args.corpus_url, corpus, shard)
+    elif args.fetch_tickers and not (corpus / "manifest.csv").is_file():
+        if shard is not None:
+            raise CliError("sharded builds read a corpus folder or --corpus-url, not EDGAR")
+        args.tickers, args.years, args.user_agent = args.fetch_tickers, args.fetch_years, None
+        cmd_fetch(args, settings)
 
 
 def cmd_add(args: argparse.Namespace, settings: RetrieverSettings) -> int:
@@ -144,15 +175,26 @@ def cmd_search(args: argparse.Namespace, settings: RetrieverSettings) -> int:
         # Nothing configured: use the model the index was built with.
         args.model = _manifest_model(root)
     index = SearchIndex.load(root, _embedder(args, settings))
-    hits = index.search(args.question, k=args.k, filters=filters)
+    # The gateway's default search: the question's scope ANDed with the given filter, then the second stage.
+    plan = index.plan([args.question], parse_filter(filters), infer=not args.no_infer)
+    hits = index.search(
+        plan.query,
+        k=args.k,
+        filters=plan.filter,
+        items=plan.items,
+        analysis=plan.analysis,
+        rerank=args.rerank == "fusion",
+        explain=args.explain,
+    )
     if args.json:
-        print(
-            json.dumps(
-                [{"id": h.id, "score": h.score, "text": h.text, **h.metadata.attributes()} for h in hits],
-                indent=2,
-            )
-        )
+        rows = [
+            {"id": h.id, "score": h.score, "text": h.text, **h.metadata.attributes(), "why": h.explanation}
+            for h in hits
+        ]
+        print(json.dumps({"plan": plan.describe(), "hits": rows} if args.explain else rows, indent=2))
         return 0
+    if args.explain:
+        print(f"plan: {json.dumps(plan.describe())}")
     for rank, hit in enumerate(hits, start=1):
         m = hit.metadata
         where = f"{m.ticker} FY{m.fiscal_year} {m.form} Item {m.item or '-'}" + (
@@ -160,9 +202,25 @@ def cmd_search(args: argparse.Namespace, settings: RetrieverSettings) -> int:
         )
         snippet = " ".join(hit.text.split())[:240]
         print(f"{rank}. [{hit.score:.3f}] {where} ({m.source_file})\n   {snippet}")
+        if hit.explanation is not None:
+            print(f"   why: {_why(hit.explanation)}")
     if not hits:
         print("no hits")
     return 0
+
+
+def _why(explanation: dict[str, object]) -> str:
+    """One line: first-stage rank and scores, the reranker's score and its strongest features."""
+    e = explanation
+    parts = [f"stage-1 rank {e['first_stage_rank']} (rrf {e['rrf']}: {e['rrf_by_ranking']})"]
+    parts.append(f"dense {explanation['dense']}")
+    if "bm25" in explanation:
+        parts.append(f"bm25 {explanation['bm25']}")
+    if "rerank_score" in explanation:
+        parts.append(f"{e['reranker']} {e['rerank_score']} {e.get('top_features', '')}")
+    if explanation.get("named_item_first"):
+        parts.append("in a named Item (ranked first)")
+    return "; ".join(parts)
 
 
 def _manifest_model(root: Path) -> str | None:
@@ -229,7 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
             "--model", help="embedding model: hub id or local folder (default RAG_EMBEDDING_MODEL)"
         )
         p.add_argument(
-            "--backend", choices=["torch", "onnx"], help="embedding backend (default RAG_EMBEDDING_BACKEND)"
+            "--backend",
+            choices=["torch", "onnx", "http"],
+            help="embedding backend (default RAG_EMBEDDING_BACKEND; http = RAG_EMBEDDING_URL)",
         )
         p.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -247,6 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--no-cache", action="store_true", help="ignore the persistent embedding and parse caches"
     )
+    build.add_argument("--shard", metavar="I/N", help="index only shard I of N (by filing); join with `merge`")
+    build.add_argument("--corpus-url", help="download the corpus (this shard's filings) from s3://bucket/prefix")
+    build.add_argument("--fetch-tickers", help="fetch these tickers from EDGAR when --corpus has no manifest.csv")
+    build.add_argument("--fetch-years", type=int, default=3, help="fiscal years per ticker with --fetch-tickers")
+    build.add_argument("--publish", metavar="URL", help="then publish the new version to s3://bucket/prefix")
     model_opts(build)
     build.set_defaults(func=cmd_build)
 
@@ -276,6 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     search.add_argument("--filter-json", help="OpenAI vector-store filter object as JSON")
     search.add_argument("--json", action="store_true")
+    search.add_argument("--explain", action="store_true", help="print the plan and each hit's scores per stage")
+    search.add_argument("--no-infer", action="store_true", help="search with the given filter only")
+    search.add_argument("--rerank", choices=["fusion", "none"], default="fusion", help="second stage")
     model_opts(search)
     search.set_defaults(func=cmd_search)
 
@@ -288,6 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--index", help="index root (default RAG_INDEX_DIR)")
     prune.add_argument("--keep", type=int, default=3, help="newest versions to keep (current is always kept)")
     prune.set_defaults(func=cmd_prune)
+
+    from retriever.jobs import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -298,7 +370,22 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from retriever.sources.edgar import EdgarError
     from retriever.sources.local import ManifestError
 
-    return (CliError, FilterError, ManifestError, BuildError, IndexLoadError, EdgarError, ModelNotFoundError)
+    known: tuple[type[BaseException], ...] = (
+        CliError,
+        FilterError,
+        ManifestError,
+        BuildError,
+        IndexLoadError,
+        EdgarError,
+        ModelNotFoundError,
+        DistributionError,
+        ShardError,
+    )
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        return known
+    return (*known, BotoCoreError, ClientError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
