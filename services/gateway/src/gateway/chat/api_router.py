@@ -20,7 +20,9 @@ router = APIRouter()
         200: {
             "description": "A chat.completion object, or with stream=true an SSE stream of "
             "chat.completion.chunk "
-            "events ending in [DONE]; both carry a top-level `sources` list when RAG is on.",
+            "events ending in [DONE]; both carry a top-level `sources` list when RAG is on, `url_citation` "
+            "annotations of the [n] markers (message.annotations, or one delta after the content) and a "
+            "top-level `grounding` figure check (streaming: the last chunk before [DONE]).",
             "content": {"application/json": {}, "text/event-stream": {}},
         },
     },
