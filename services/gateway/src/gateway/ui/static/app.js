@@ -98,24 +98,27 @@ export function describeFilter(filter) {
   return `${filter.key} ${ops[filter.type] || filter.type} ${value}`;
 }
 
-/** The filter the gateway reports it applied (field names vary while that work lands; all are read). */
+/** The filter the gateway searched with, from the response's `retrieval` object (first stream chunk). */
 function reportedFilter(event) {
-  const rag = event?.rag || {};
-  const found =
-    rag.applied_filter ?? rag.inferred_filter ?? rag.filters ?? event?.applied_filter ?? event?.inferred_filter ?? null;
-  const inferred = Boolean(rag.inferred ?? rag.filter_inferred ?? rag.inferred_filter ?? event?.inferred_filter);
-  return found ? { filter: found.filter ?? found, inferred } : null;
+  const r = event?.retrieval;
+  if (!r) return null;
+  if (r.inferred_filters) return { filter: r.inferred_filters, inferred: true, items: r.items || [] };
+  if (r.filters) return { filter: r.filters, inferred: false, items: r.items || [] };
+  return r.items?.length ? { filter: null, inferred: true, items: r.items } : null;
 }
 
 function showAppliedFilter(sent, reported) {
   const box = $("applied-filter");
   if (sent) {
     box.textContent = `Filter sent: ${describeFilter(sent)}`;
-  } else if (reported) {
+  } else if (reported?.filter) {
     box.textContent = `${reported.inferred ? "Inferred from the question" : "Applied"}: ${describeFilter(reported.filter)}`;
+  } else if (!reported) {
+    box.textContent = "No filter sent; the gateway did not report one.";
   } else {
-    box.textContent = "No filter sent; the gateway did not report an inferred one.";
+    box.textContent = "No filter: the whole index was searched.";
   }
+  if (reported?.items?.length) box.textContent += ` · Items ${reported.items.join(", ")}`;
 }
 
 // --- sources and timings -----------------------------------------------------------------------------

@@ -10,22 +10,22 @@ function figureRange(text, figure) {
   return at >= 0 ? [at, at + figure.text.length] : null;
 }
 
-/** Figures the grounding check could not find in the cited sources, as [start, end, figure]. */
+/** Figures the grounding check found in no source, as [start, end, figure] (`figures` first, then `unsupported`). */
 export function unsupportedRanges(text, grounding) {
   if (!grounding || !grounding.checked) return [];
   const flagged = [];
-  const listed = Array.isArray(grounding.unsupported) ? grounding.unsupported : [];
-  for (const entry of listed) {
-    const figure = typeof entry === "string" ? { text: entry } : entry;
-    const range = figureRange(text, figure);
-    if (range) flagged.push([...range, figure]);
+  const figures = Array.isArray(grounding.figures) ? grounding.figures : [];
+  for (const figure of figures) {
+    if (Array.isArray(figure.found_in) && figure.found_in.length === 0) {
+      const range = figureRange(text, figure);
+      if (range) flagged.push([...range, figure]);
+    }
   }
-  if (!listed.length) {
-    for (const figure of grounding.figures || []) {
-      if (Array.isArray(figure.found_in) && figure.found_in.length === 0) {
-        const range = figureRange(text, figure);
-        if (range) flagged.push([...range, figure]);
-      }
+  if (!figures.length) {
+    for (const entry of grounding.unsupported || []) {
+      const figure = typeof entry === "string" ? { text: entry } : entry;
+      const range = figureRange(text, figure);
+      if (range) flagged.push([...range, figure]);
     }
   }
   return flagged.sort((a, b) => a[0] - b[0]);
