@@ -1,5 +1,6 @@
 """The Dockerfiles and task definitions run the same commands, versions and settings as the local stack."""
 
+import json
 import re
 import tomllib
 
@@ -63,17 +64,84 @@ def test_index_commands_match_ensure_index():
     ]
 
 
+SHARED_FLAGS = ["--model", "--served-model-name", "--host", "--port", "--max-model-len"]
+ENTRY_POINT = ["python3", "-m", "vllm.entrypoints.openai.api_server"]
+
+
+def _dockerfile_instructions(text: str) -> dict[str, str]:
+    """Dockerfile instructions (continuation lines joined), the last of each kind."""
+    joined = re.sub(r"\\\n\s*", " ", text)
+    found = re.findall(r"^([A-Z]+)\s+(.*)$", joined, re.M)
+    return dict(found)
+
+
+def _flag_values(args: list[str]) -> dict[str, str | None]:
+    """`--flag value` pairs of an argument list (None for a switch)."""
+    values: dict[str, str | None] = {}
+    for position, arg in enumerate(args):
+        if arg.startswith("--"):
+            following = args[position + 1] if position + 1 < len(args) else None
+            values[arg] = None if following is None or following.startswith("--") else following
+    return values
+
+
+def _script_flags(text: str) -> list[str]:
+    """The flags of scripts/vllm_serve.sh's `args=( ... )` array, one per line, in order."""
+    block = re.search(r"^args=\(\n(.*?)^\)", text, re.M | re.S)
+    assert block, "args=( ... ) not found in scripts/vllm_serve.sh"
+    return re.findall(r"^\s*(--[a-z-]+)", block.group(1), re.M)
+
+
+def _terraform_command(text: str) -> list[str]:
+    """The literal list inside the vLLM container's `command = concat([ ... ], ...)`, as written."""
+    block = re.search(r"command = concat\(\s*\[(.*?)\n\s*\],", text, re.S)
+    assert block, "command = concat([...]) not found in modules/vllm/main.tf"
+    return [item.strip() for item in block.group(1).split(",") if item.strip()]
+
+
 def test_vllm_entrypoint_and_flags_match_vllm_serve():
     serve = _read(SCRIPTS / "vllm_serve.sh")
-    dockerfile = _read(DOCKER / "vllm.Dockerfile")
+    docker = _dockerfile_instructions(_read(DOCKER / "vllm.Dockerfile"))
     module = _read(TERRAFORM_DIR / "modules/vllm/main.tf")
-    assert "-m vllm.entrypoints.openai.api_server" in serve
-    assert 'ENTRYPOINT ["python3", "-m", "vllm.entrypoints.openai.api_server"]' in dockerfile
-    assert 'entryPoint = ["python3", "-m", "vllm.entrypoints.openai.api_server"]' in module
-    for flag in ("--model", "--served-model-name", "--host", "--port", "--max-model-len"):
-        assert flag in serve and f'"{flag}"' in dockerfile and f'"{flag}"' in module, flag
-    for gpu_flag in ("--gpu-memory-utilization", "--enable-prefix-caching"):
-        assert f'"{gpu_flag}"' in dockerfile and f'"{gpu_flag}"' in module
+
+    # entry point: the same module everywhere, parsed, not searched for
+    assert json.loads(docker["ENTRYPOINT"]) == ENTRY_POINT
+    entry = re.search(r"entryPoint = (\[.*?\])", module)
+    assert entry and json.loads(entry.group(1)) == ENTRY_POINT
+    assert re.search(
+        r'^exec "\$venv/bin/python" -m vllm\.entrypoints\.openai\.api_server "\$\{args\[@\]\}"$', serve, re.M
+    )
+
+    # the shared flags, in the same order, in all three
+    script_flags = _script_flags(serve)
+    docker_cmd = json.loads(docker["CMD"])
+    docker_flags = [arg for arg in docker_cmd if arg.startswith("--")]
+    terraform = _terraform_command(module)
+    terraform_flags = [json.loads(item) for item in terraform if item.startswith('"--')]
+    for flags in (script_flags, docker_flags, terraform_flags):
+        assert [flag for flag in flags if flag in SHARED_FLAGS] == SHARED_FLAGS, flags
+    # the GPU-only ones: in the image and the task, never in the CPU script
+    gpu = {"--gpu-memory-utilization", "--enable-prefix-caching"}
+    assert gpu <= set(docker_flags)
+    assert "--gpu-memory-utilization" in terraform_flags and '"--enable-prefix-caching"' in module
+    assert not gpu & set(script_flags)
+
+    # one port: the image's CMD, EXPOSE and health check, the task's container port, the script's default
+    docker_values = _flag_values(docker_cmd)
+    port = int(docker_values["--port"])
+    assert int(docker["EXPOSE"].split("/")[0]) == port
+    assert f"127.0.0.1:{port}/health" in docker["HEALTHCHECK"]
+    assert int(_default("vllm_serve.sh", "VLLM_PORT")) == port
+    variables = _read(TERRAFORM_DIR / "modules/vllm/variables.tf")
+    container_port = re.search(r'variable "container_port" \{.*?default\s*=\s*(\d+)', variables, re.S)
+    assert container_port and int(container_port.group(1)) == port
+    port_item = terraform[terraform.index('"--port"') + 1]
+    assert port_item == "tostring(var.container_port)"
+    assert "containerPort = var.container_port" in module
+    # containers listen on all interfaces, the local stack on loopback
+    assert docker_values["--host"] == "0.0.0.0"
+    assert terraform[terraform.index('"--host"') + 1] == '"0.0.0.0"'
+    assert _default("vllm_serve.sh", "VLLM_HOST") == "127.0.0.1"
 
 
 def test_vllm_image_tag_matches_local_engine_version():
