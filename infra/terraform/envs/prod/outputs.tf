@@ -52,3 +52,8 @@ output "indexer_run_task_network" {
   description = "awsvpcConfiguration for running the indexer task."
   value       = module.stack.indexer_run_task_network
 }
+
+output "indexer_state_machine_arn" {
+  description = "Step Functions state machine of the sharded index build (aws stepfunctions start-execution)."
+  value       = module.stack.indexer_state_machine_arn
+}

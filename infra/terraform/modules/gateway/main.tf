@@ -268,7 +268,7 @@ resource "aws_ecs_task_definition" "this" {
       readonlyRootFilesystem = true
       user                   = "10001"
       command = [
-        "rag-index-s3", "pull",
+        "rag-index", "pull",
         "--url", local.index_s3_url,
         "--dest", local.index_dir,
         "--interval", tostring(var.index_sync_interval_seconds),

@@ -90,20 +90,24 @@ resource "aws_ecs_task_definition" "this" {
       essential              = true
       readonlyRootFilesystem = true
       user                   = "10001"
-      # rag-index fetch (when no corpus is in S3) + rag-index build, then publish versions/<v>/ and CURRENT.
+      # One unsharded build: the corpus from S3 (or EDGAR when there is none), then publish versions/<v>/ and
+      # CURRENT. The sharded build (state_machine.tf) overrides this command per shard and for the merge.
       command = concat(
-        ["rag-index-s3", "build", "--url", local.index_url, "--work", "/work"],
+        ["rag-index", "build", "--corpus", "/work/corpus", "--out", "/work/index", "--quiet"],
         local.corpus_url == "" ? [] : ["--corpus-url", local.corpus_url],
-        ["--tickers", join(",", var.edgar_tickers), "--years", tostring(var.edgar_years)],
+        ["--fetch-tickers", join(",", var.edgar_tickers), "--fetch-years", tostring(var.edgar_years)],
+        ["--publish", local.index_url],
       )
-      environment = [
+      environment = concat([
         { name = "AWS_REGION", value = data.aws_region.current.name },
         { name = "RAG_EMBEDDING_MODEL", value = var.embedding_model_path },
         { name = "RAG_EMBEDDING_BACKEND", value = var.embedding_backend },
         { name = "SEC_USER_AGENT", value = var.sec_user_agent },
         { name = "HF_HUB_OFFLINE", value = "1" },
         { name = "HF_HOME", value = "/work/hf-home" },
-      ]
+        ], var.embedding_url == "" ? [] : [
+        { name = "RAG_EMBEDDING_URL", value = var.embedding_url },
+      ])
       mountPoints = [{ sourceVolume = "work", containerPath = "/work", readOnly = false }]
       logConfiguration = {
         logDriver = "awslogs"

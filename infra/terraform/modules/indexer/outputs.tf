@@ -12,3 +12,8 @@ output "task_role_arn" {
   description = "IAM role of the indexer task."
   value       = module.identity.task_role_arn
 }
+
+output "state_machine_arn" {
+  description = "Step Functions state machine of the sharded build (Map of shard tasks, then merge)."
+  value       = aws_sfn_state_machine.this.arn
+}

@@ -64,9 +64,13 @@ variable "embedding_model_path" {
 }
 
 variable "embedding_backend" {
-  description = "Embedding backend used to build the index (torch or onnx); the gateway must use the same."
+  description = "Embedding backend used to build the index (torch, onnx, or http with embedding_url); the gateway's model must be the same."
   type        = string
   default     = "torch"
+  validation {
+    condition     = contains(["torch", "onnx", "http"], var.embedding_backend)
+    error_message = "embedding_backend must be torch, onnx or http."
+  }
 }
 
 variable "cpu" {
@@ -102,4 +106,30 @@ variable "tags" {
   description = "Tags applied to every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "cluster_arn" {
+  description = "ECS cluster the sharded build's tasks run in."
+  type        = string
+}
+
+variable "subnet_ids" {
+  description = "Private subnets of the sharded build's tasks."
+  type        = list(string)
+}
+
+variable "shard_count" {
+  description = "Parallel indexer tasks of the sharded build (rag-index build --shard i/n); needs corpus_prefix."
+  type        = number
+  default     = 4
+  validation {
+    condition     = var.shard_count >= 1 && var.shard_count <= 64 && floor(var.shard_count) == var.shard_count
+    error_message = "shard_count must be a whole number from 1 to 64."
+  }
+}
+
+variable "embedding_url" {
+  description = "OpenAI-compatible /v1 base URL of an embeddings server (vLLM pooling runner); empty embeds in the task."
+  type        = string
+  default     = ""
 }

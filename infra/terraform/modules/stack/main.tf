@@ -114,6 +114,8 @@ module "indexer" {
   source             = "../indexer"
   name               = "${var.name}-indexer"
   vpc_id             = module.network.vpc_id
+  cluster_arn        = module.cluster.cluster_arn
+  subnet_ids         = module.network.private_subnet_ids
   image              = var.indexer_image
   index_bucket_name  = module.index.bucket_name
   index_bucket_arn   = module.index.bucket_arn

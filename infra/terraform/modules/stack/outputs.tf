@@ -61,3 +61,8 @@ output "indexer_run_task_network" {
     assignPublicIp = "DISABLED"
   }
 }
+
+output "indexer_state_machine_arn" {
+  description = "Step Functions state machine of the sharded index build (aws stepfunctions start-execution)."
+  value       = module.indexer.state_machine_arn
+}
