@@ -7,6 +7,7 @@ import sys
 from benchmarks import short
 from benchmarks.answers import command as answers_command
 from benchmarks.breakdown import command as breakdown_command
+from benchmarks.capacity import command as capacity_command
 from benchmarks.embedding import command as embedding_command
 from benchmarks.loadgen import command as load_command
 from benchmarks.loadgen.priority import raise_priority
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     breakdown_command.add_parser(subparsers)
     scale_command.add_parser(subparsers)
     answers_command.add_parser(subparsers)
+    capacity_command.add_parser(subparsers)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(asctime)s %(name)s: %(message)s"
