@@ -63,6 +63,18 @@ def factory_string(index_type: str, dim: int, chunks: int) -> str:
 
 def build_faiss(vectors: np.ndarray, index_type: str, *, seed: int = 1234) -> faiss.Index:
     """Inner-product index whose ids are row numbers (vectors may be a memory map: added in blocks)."""
+    threads = faiss.omp_get_max_threads()
+    if len(vectors) <= AUTO_EXACT_MAX_CHUNKS:
+        # Training runs thousands of tiny OpenMP regions (PQ: 48 k-means); on a busy machine libgomp's
+        # spinning barriers stall them for minutes, and at this size one thread is as fast.
+        faiss.omp_set_num_threads(1)
+    try:
+        return _build(vectors, index_type, seed)
+    finally:
+        faiss.omp_set_num_threads(threads)
+
+
+def _build(vectors: np.ndarray, index_type: str, seed: int) -> faiss.Index:
     rows, dim = vectors.shape
     if index_type.startswith("ivf") and rows < IVF_TRAIN_PER_LIST * ivf_lists(rows) // 4:
         # Too few vectors to train the lists: an exact index is both correct and fast at this size.
@@ -77,6 +89,9 @@ def build_faiss(vectors: np.ndarray, index_type: str, *, seed: int = 1234) -> fa
         ivf.cp.niter = IVF_KMEANS_ITERATIONS
         ivf.cp.seed = seed
         ivf.nprobe = IVF_NPROBE
+    if isinstance(ivf, faiss.IndexIVFPQ):
+        # Polysemous codes only help Hamming-distance filtering, which the search does not use.
+        ivf.do_polysemous_training = False
     if not index.is_trained and rows:
         per_list = IVF_TRAIN_PER_LIST * (ivf.nlist if ivf is not None else 4096)
         sample = np.sort(np.random.default_rng(seed).permutation(rows)[:per_list])
