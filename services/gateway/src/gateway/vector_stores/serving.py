@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
+from retriever.file_ids import file_id
 from retriever.filters import FilterError, parse_filter
 from retriever.hits import Hit
 
@@ -39,7 +40,7 @@ def to_result(hit: Hit) -> VectorStoreSearchResult:
     attributes = {k: v for k, v in hit.metadata.attributes().items() if v is not None}
     attributes["chunk_id"] = hit.id
     return VectorStoreSearchResult(
-        file_id=hit.metadata.doc_id,
+        file_id=file_id(hit.metadata),  # the stable id the files endpoints, sources and citations use
         filename=hit.metadata.source_file,
         score=round(float(hit.score), 6),
         attributes=attributes,
