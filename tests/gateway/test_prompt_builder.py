@@ -84,6 +84,13 @@ def test_lowest_scoring_sources_are_dropped_first_and_user_text_is_kept():
     assert plan.dropped == 5 - len(plan.used)
     assert plan.messages[-1]["content"] == long_question
     assert plan.prompt_tokens <= 800 - 100
+    # Recounted here, from what would be sent: the budget holds, the builder never undercounts, and the
+    # next-best source (the first one dropped) would not have fitted.
+    budget = 800 - 100
+    recount = sum(words(message["content"]) for message in plan.messages)
+    assert recount <= plan.prompt_tokens <= budget
+    kept = len(plan.used)
+    assert recount + words(format_source(kept + 1, hits[kept])) > budget
 
 
 def test_no_room_means_no_sources_but_the_request_still_goes_through():
