@@ -56,6 +56,8 @@ def _embedder(args: argparse.Namespace, settings: RetrieverSettings):  # type: i
         query_prefix=settings.query_prefix,
         batch_size=settings.batch_size,
         cache_dir=settings.cache_dir,
+        url=settings.embedding_url,
+        served_model=settings.embedding_served_model,
     )
 
 
@@ -364,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
+    from retriever.embedding.http_encoder import EmbeddingServerError
     from retriever.embedding.model_files import ModelNotFoundError
     from retriever.index import IndexLoadError
     from retriever.index.builder import BuildError
@@ -380,6 +383,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
         ModelNotFoundError,
         DistributionError,
         ShardError,
+        EmbeddingServerError,
     )
     try:
         from botocore.exceptions import BotoCoreError, ClientError

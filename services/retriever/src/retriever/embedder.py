@@ -12,7 +12,7 @@ from tokenizers import Tokenizer
 
 logger = logging.getLogger(__name__)
 
-Backend = Literal["torch", "onnx"]
+Backend = Literal["torch", "onnx", "http"]
 
 
 class Embedder:
@@ -26,6 +26,8 @@ class Embedder:
         query_prefix: str | None = None,
         batch_size: int = 64,
         cache_dir: Path | None = None,
+        url: str | None = None,
+        served_model: str | None = None,
     ) -> None:
         files = resolve_model(model)
         self.model_id = model
@@ -38,7 +40,13 @@ class Embedder:
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
         encoder: Encoder
-        if backend == "onnx":
+        if backend == "http":
+            from retriever.embedding.http_encoder import EmbeddingServerError, HttpEncoder
+
+            if not url:
+                raise EmbeddingServerError("the http embedding backend needs RAG_EMBEDDING_URL (a /v1 base URL)")
+            encoder = HttpEncoder(files, url, served_model=served_model)
+        elif backend == "onnx":
             encoder = OnnxEncoder(files, cache_dir or RetrieverSettings().cache_dir)
         else:
             encoder = TorchEncoder(files)
@@ -61,6 +69,8 @@ class Embedder:
             query_prefix=settings.query_prefix,
             batch_size=settings.batch_size,
             cache_dir=settings.cache_dir,
+            url=settings.embedding_url,
+            served_model=settings.embedding_served_model,
         )
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:

@@ -19,7 +19,10 @@ class RetrieverSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
 
     embedding_model: str = DEFAULT_MODEL
-    embedding_backend: Literal["torch", "onnx"] = "onnx"
+    embedding_backend: Literal["torch", "onnx", "http"] = "onnx"
+    # http backend: an OpenAI-compatible /v1 base URL and the name it serves the model under.
+    embedding_url: str | None = None
+    embedding_served_model: str | None = None
     query_prefix: str | None = None
     index_dir: Path = Path("data/index")
     cache_dir: Path = Field(default_factory=_default_cache_dir)
