@@ -6,7 +6,7 @@ import time
 
 import httpx
 import pytest
-from conftest import MODEL
+from support.inprocess import MODEL
 from support.polling import wait_until
 
 MESSAGES = [{"role": "user", "content": "revenue"}]
