@@ -22,7 +22,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--kv-cache-dtype", choices=["auto", "fp8"], default="auto")
     p.add_argument("--gpu-target", type=float, default=0.7, help="GPU utilisation autoscaling aims at")
     p.add_argument("--spot-share", type=float, default=Prices().spot_share)
-    p.add_argument("--gateway-cpu-ms", type=float, default=None, help="override the measured per-request cost")
+    p.add_argument(
+        "--gateway-cpu-ms", type=float, default=None, help="override the measured per-request cost"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=main)
 
@@ -45,7 +47,9 @@ def main(args: argparse.Namespace) -> None:
     rows = {}
     for precision in [args.precision] if args.precision else sorted(PRECISIONS):
         model = Model(bytes_per_weight=PRECISIONS[precision], kv_bytes=kv_bytes)
-        rows[precision] = plan(workload, Gpu(), model, gateway, prices, gpu_utilization_target=args.gpu_target)
+        rows[precision] = plan(
+            workload, Gpu(), model, gateway, prices, gpu_utilization_target=args.gpu_target
+        )
     if args.json:
         print(json.dumps({k: asdict(v) for k, v in rows.items()}, indent=2))
         return

@@ -141,7 +141,11 @@ def plan(
     rps = workload.requests_per_minute / 60.0
     gpu_tasks = math.ceil(workload.requests_per_minute / (rpm_per_gpu * gpu_utilization_target))
 
-    cpu_ms = gateway.fixed_cpu_ms + gateway.retrieval_cpu_ms + gateway.relay_cpu_ms_per_token * workload.output_tokens
+    cpu_ms = (
+        gateway.fixed_cpu_ms
+        + gateway.retrieval_cpu_ms
+        + gateway.relay_cpu_ms_per_token * workload.output_tokens
+    )
     rpm_per_gateway = 60_000.0 * gateway.vcpu_per_task * gateway.cpu_target / cpu_ms
     # Two at least: one per availability zone.
     gateway_tasks = max(2, math.ceil(workload.requests_per_minute / rpm_per_gateway))

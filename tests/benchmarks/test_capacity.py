@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from benchmarks.capacity.model import PRECISIONS, Gpu, Model, Workload, kv_cache_gb, plan
 
 TERRAFORM_DIR = Path(__file__).resolve().parents[2] / "infra" / "terraform"

@@ -88,7 +88,9 @@ def test_cli_publish_and_pull_once(s3, tmp_path: Path, capsys):
 
 def test_cli_errors_are_one_line(s3, tmp_path: Path, capsys):
     assert main(["publish", "--index", str(tmp_path / "nothing"), "--url", URL]) == 1
-    assert main(["pull", "--url", "s3://missing-bucket/index", "--dest", str(tmp_path), "--interval", "0"]) == 1
+    assert (
+        main(["pull", "--url", "s3://missing-bucket/index", "--dest", str(tmp_path), "--interval", "0"]) == 1
+    )
     err = capsys.readouterr().err
     lines = err.splitlines()
     assert len(lines) == 2 and all(line.startswith("rag-index: error:") for line in lines), err

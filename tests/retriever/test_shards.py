@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from retriever.cli import main
 from retriever.index import SearchIndex
-from retriever.index.shards import ShardError, ShardSpec, merge_shards, select, shard_of
-from retriever.sources.local import read_corpus
+from retriever.index.shards import ShardError, ShardSpec, merge_shards, select
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +52,9 @@ def test_merged_shards_equal_a_single_build(extra_corpus: Path, tmp_path: Path, 
     loaded = {name: SearchIndex.load(path, embedder) for name, path in (("m", merged), ("s", single))}
     question = "What are the risk factors for electric vehicle demand?"
     assert np.array_equal(loaded["m"].lexical.scores(question), loaded["s"].lexical.scores(question))
-    hits = {name: [(h.id, round(h.score, 6)) for h in idx.search(question, k=8)] for name, idx in loaded.items()}
+    hits = {
+        name: [(h.id, round(h.score, 6)) for h in idx.search(question, k=8)] for name, idx in loaded.items()
+    }
     assert hits["m"] == hits["s"]
 
 
@@ -63,7 +64,9 @@ def test_assignment_is_deterministic_and_covers_every_filing(corpus_docs):
     assert sorted(names) == sorted(d.path.name for d in corpus_docs)
     assert len({info.corpus for _, info in spec_sets}) == 1
     reordered = list(reversed(corpus_docs))
-    assert {d.path.name for d in select(reordered, ShardSpec(1, 4))[0]} == {d.path.name for d in spec_sets[1][0]}
+    assert {d.path.name for d in select(reordered, ShardSpec(1, 4))[0]} == {
+        d.path.name for d in spec_sets[1][0]
+    }
     # 20 filings over 4 shards: no shard is empty or holds most of them.
     assert all(2 <= len(docs) <= 9 for docs, _ in spec_sets)
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from retriever.index.distribution import (
     DistributionError,
-    download_folder,
     join_url,
     publish,
     pull_once,
@@ -78,7 +77,9 @@ def cmd_merge(args: argparse.Namespace, settings: RetrieverSettings) -> int:
     """Merge shard indexes (local folders, or all n published under --shards-url) into one version."""
     out = Path(args.out or settings.index_dir)
     s3 = s3_client() if args.shards_url or args.publish else None
-    with tempfile.TemporaryDirectory(prefix="shards-", dir=out.parent if out.parent.is_dir() else None) as tmp:
+    with tempfile.TemporaryDirectory(
+        prefix="shards-", dir=out.parent if out.parent.is_dir() else None
+    ) as tmp:
         folders = [Path(p) for p in args.shards or []]
         if args.shards_url:
             if not args.count:
@@ -119,5 +120,7 @@ def add_parsers(sub: Any) -> None:
     merge.add_argument("--count", type=int, help="number of shards (n) with --shards-url")
     merge.add_argument("--out", help="index root (default RAG_INDEX_DIR)")
     merge.add_argument("--index-type", help="FAISS index type of the merged index (default: the shards')")
-    merge.add_argument("--publish", metavar="URL", help="then publish the merged version to s3://bucket/prefix")
+    merge.add_argument(
+        "--publish", metavar="URL", help="then publish the merged version to s3://bucket/prefix"
+    )
     merge.set_defaults(func=cmd_merge)

@@ -55,7 +55,9 @@ class HttpEncoder:
                 f"embeddings server {self._url} answered {exc.response.status_code}: {exc.response.text[:200]}"
             ) from exc
         except httpx.HTTPError as exc:
-            raise EmbeddingServerError(f"embeddings server {self._url} unreachable: {type(exc).__name__}") from exc
+            raise EmbeddingServerError(
+                f"embeddings server {self._url} unreachable: {type(exc).__name__}"
+            ) from exc
         rows = sorted(data.get("data", []), key=lambda row: row["index"])
         vectors = np.asarray([row["embedding"] for row in rows], dtype=np.float32)
         if vectors.shape != (len(texts), self.dimension):
