@@ -84,7 +84,7 @@ def _build(vectors: np.ndarray, index_type: str, seed: int) -> faiss.Index:
     if isinstance(index, faiss.IndexHNSW):
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         index.hnsw.efSearch = HNSW_EF_SEARCH
-    ivf = faiss.try_extract_index_ivf(index)
+    ivf = _ivf(index)
     if ivf is not None:
         ivf.cp.niter = IVF_KMEANS_ITERATIONS
         ivf.cp.seed = seed
@@ -142,15 +142,21 @@ def exact_scan(
     return top_k(sims, rows.astype(np.int64), k)
 
 
-def _rescore_factor(index: faiss.Index) -> int:
+def _ivf(index: faiss.Index) -> faiss.IndexIVF | None:
+    """The IVF part of an index as its concrete class (IndexIVFPQ, IndexIVFScalarQuantizer), or None."""
     ivf = faiss.try_extract_index_ivf(index)
+    return None if ivf is None else faiss.downcast_index(ivf)
+
+
+def _rescore_factor(index: faiss.Index) -> int:
+    ivf = _ivf(index)
     return PQ_RESCORE_FACTOR if isinstance(ivf, faiss.IndexIVFPQ) else 1
 
 
 def _search_params(index: faiss.Index, selector: faiss.IDSelector) -> faiss.SearchParameters:
     if isinstance(index, faiss.IndexHNSW):
         return faiss.SearchParametersHNSW(sel=selector, efSearch=index.hnsw.efSearch)
-    ivf = faiss.try_extract_index_ivf(index)
+    ivf = _ivf(index)
     if ivf is not None:
         return faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe)
     return faiss.SearchParameters(sel=selector)
