@@ -27,12 +27,16 @@ def scripted_answer(client: openai.OpenAI, upstream: Any) -> tuple[str, str, lis
         model=MODEL, messages=[{"role": "user", "content": QUESTION}], max_tokens=1, extra_body={"rag": RAG}
     )
     sources = probe.model_extra["sources"]
-    number = next(m[0] for m in _TABLE_NUMBER.finditer(sources[0]["text"]) if len(m[0]) >= 5)
+    # The first source holding a table amount becomes [1]: the answer's citations name only it.
+    holder, number = next(
+        (s, m[0]) for s in sources for m in _TABLE_NUMBER.finditer(s["text"]) if len(m[0]) >= 5
+    )
+    sources = [holder, *(s for s in sources if s is not holder)]
     # "391,035" in a table in millions is "$391.0 billion" in prose: the scale rule, not digit equality.
     billions = f"${int(number.replace(',', '')) / 1000:.1f} billion"
     answer = (
-        f"Total net sales were {billions} [1], more than $300 billion. "
-        f"Another figure, {UNSUPPORTED}, is made up [1]. See also [9]."
+        f"Total net sales were {billions} [{holder['index']}], more than $300 billion. "
+        f"Another figure, {UNSUPPORTED}, is made up [{holder['index']}]. See also [9]."
     )
     upstream.control.set_reply(answer)
     return answer, billions, sources
@@ -45,20 +49,20 @@ def assert_annotations(content: str, annotations: list[Any], sources: list[dict[
     for annotation, marker in zip(annotations, cited, strict=True):
         citation = annotation["url_citation"] if isinstance(annotation, dict) else annotation.url_citation
         citation = citation if isinstance(citation, dict) else citation.model_dump()
-        assert content[citation["start_index"] : citation["end_index"]] == marker[0] == "[1]"
+        assert content[citation["start_index"] : citation["end_index"]] == marker[0] == f"[{source['index']}]"
         page = f"#page={source['page']}" if source["page"] is not None else ""
         assert citation["url"] == source["url"] + page  # EDGAR; without one: the last test
         assert citation["title"].startswith(f"AAPL 10-K FY{source['fiscal_year']}")
         assert (f"p. {source['page']}" in citation["title"]) == (source["page"] is not None)
 
 
-def assert_grounding(grounding: dict[str, Any], answer: str, supported: str) -> None:
+def assert_grounding(grounding: dict[str, Any], answer: str, supported: str, n: int) -> None:
     assert grounding["checked"] is True
     by_text = {f["text"]: f for f in grounding["figures"]}
     assert set(by_text) == {supported, UNSUPPORTED}  # "$300 billion" is the user's own number
-    assert 1 in by_text[supported]["found_in"]
-    assert by_text[supported]["cited"] == [1]
-    assert by_text[UNSUPPORTED]["found_in"] == [] and by_text[UNSUPPORTED]["cited"] == [1]
+    assert n in by_text[supported]["found_in"]
+    assert by_text[supported]["cited"] == [n]
+    assert by_text[UNSUPPORTED]["found_in"] == [] and by_text[UNSUPPORTED]["cited"] == [n]
     assert by_text[UNSUPPORTED]["value"] == 987_600_000_000
     for figure in grounding["figures"]:
         assert answer[figure["start"] : figure["end"]] == figure["text"]
@@ -75,7 +79,7 @@ def test_non_stream_annotations_and_grounding(client, upstream):
     assert message.content == answer
     assert all(a.type == "url_citation" for a in message.annotations)  # parsed by the SDK's own model
     assert_annotations(message.content, message.annotations, sources)
-    assert_grounding(completion.model_extra["grounding"], answer, supported)
+    assert_grounding(completion.model_extra["grounding"], answer, supported, sources[0]["index"])
 
 
 def test_stream_annotations_after_content_and_grounding_last(client, upstream):
@@ -102,18 +106,18 @@ def test_stream_annotations_after_content_and_grounding_last(client, upstream):
     usage, final = chunks[-2], chunks[-1]
     assert at < len(chunks) - 2 and usage.usage is not None and usage.choices == []
     assert final.choices == [] and final.usage is None
-    assert_grounding(final.model_extra["grounding"], answer, supported)
+    assert_grounding(final.model_extra["grounding"], answer, supported, sources[0]["index"])
 
 
 def test_stream_without_usage_still_ends_with_grounding_before_done(gateway, upstream, client, http):
-    answer, supported, _ = scripted_answer(client, upstream)
+    answer, supported, sources = scripted_answer(client, upstream)
     body = {"model": MODEL, "messages": [{"role": "user", "content": QUESTION}], "stream": True, "rag": RAG}
     with http.stream("POST", gateway.base_url + "/chat/completions", json=body) as response:
         events = [line[6:] for line in response.iter_lines() if line.startswith("data: ")]
     assert events[-1] == "[DONE]"
     final = json.loads(events[-2])
     assert final["choices"] == [] and not final.get("usage")
-    assert_grounding(final["grounding"], answer, supported)
+    assert_grounding(final["grounding"], answer, supported, sources[0]["index"])
     assert "annotations" in json.loads(events[-3])["choices"][0]["delta"]
 
 
