@@ -28,11 +28,13 @@ START_TIMEOUT_S = 900  # ~1 min on an idle 2-core machine, 3-4 min while other s
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
 QUERY = "How much did iPhone net sales grow in fiscal 2024?"
+# In ascending order of the random model's scores: vLLM answers sorted by score, so a client that ignored
+# `index` would get them reversed and fail (in descending order the mix-up went unseen once).
 PASSAGES = [
-    "iPhone net sales increased during 2024 compared to 2023 due to higher sales of Pro models.",
-    "The Company's fiscal year is the 52- or 53-week period that ends on the last Saturday of September.",
-    "Services net sales rose on higher advertising, cloud and App Store revenue.",
     "Item 1A. Risk Factors. The Company's business can be affected by macroeconomic conditions.",
+    "Services net sales rose on higher advertising, cloud and App Store revenue.",
+    "The Company's fiscal year is the 52- or 53-week period that ends on the last Saturday of September.",
+    "iPhone net sales increased during 2024 compared to 2023 due to higher sales of Pro models.",
     # Longer than the model's window together with the query: vLLM must truncate it, not fail the request.
     "Total net sales by category and geography. " * 120,
 ]
@@ -164,6 +166,7 @@ def test_scores_are_the_models_own(rerank_server: RerankServer, cross_encoder_di
     np.testing.assert_allclose(scores[: len(short)], expected, atol=1e-4)
     assert list(np.argsort(-scores[: len(short)])) == list(np.argsort(-expected))
     assert len(set(np.round(expected, 4))) == len(short), "random weights gave ties: the check means nothing"
+    assert not np.all(np.diff(expected) < 0), "passages already in score order: an index mix-up would pass"
 
 
 def test_only_max_documents_reach_the_server(rerank_server: RerankServer, cross_encoder_dir: Path):
