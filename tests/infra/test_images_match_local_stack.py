@@ -35,7 +35,7 @@ def test_editable_installs_match_install_venv():
     script = _read(SCRIPTS / "install_venv.sh")
     assert "services/retriever services/gateway" in script and '-e "$repo/$dir"' in script
     assert "-e services/retriever -e services/gateway" in _read(DOCKER / "gateway.Dockerfile")
-    assert "-e services/retriever" in _read(DOCKER / "indexer.Dockerfile")
+    assert '-e "services/retriever[s3]"' in _read(DOCKER / "indexer.Dockerfile")
 
 
 def test_console_scripts_exist_and_are_used():
