@@ -15,7 +15,22 @@ from retriever.index.vectors import VECTORS_FILE
 from benchmarks.scale import corpus
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-WORDS = ["revenue", "net", "sales", "operating", "income", "cash", "flow", "segment", "risk", "factors", "tax", "lease", "debt", "dividend"]
+WORDS = [
+    "revenue",
+    "net",
+    "sales",
+    "operating",
+    "income",
+    "cash",
+    "flow",
+    "segment",
+    "risk",
+    "factors",
+    "tax",
+    "lease",
+    "debt",
+    "dividend",
+]
 
 
 def _base_index(root: Path, rows: int = 200, dim: int = 384) -> Path:

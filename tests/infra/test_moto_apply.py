@@ -201,9 +201,17 @@ def test_emulated_resources_exist(applied):
     )
     states = json.loads(machine["definition"])["States"]
     shards = states["Plan"]["Result"]
-    assert [item["command"][item["command"].index("--shard") + 1] for item in shards] == ["0/4", "1/4", "2/4", "3/4"]
+    assert [item["command"][item["command"].index("--shard") + 1] for item in shards] == [
+        "0/4",
+        "1/4",
+        "2/4",
+        "3/4",
+    ]
     assert states["BuildShards"]["Type"] == "Map" and states["BuildShards"]["Next"] == "Merge"
-    assert states["Merge"]["Parameters"]["Overrides"]["ContainerOverrides"][0]["Command"][:2] == ["rag-index", "merge"]
+    assert states["Merge"]["Parameters"]["Overrides"]["ContainerOverrides"][0]["Command"][:2] == [
+        "rag-index",
+        "merge",
+    ]
 
     task_def = ecs.describe_task_definition(taskDefinition="sec-rag-vllm-qwen7b")["taskDefinition"]
     container = task_def["containerDefinitions"][0]

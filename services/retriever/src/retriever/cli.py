@@ -309,10 +309,18 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--no-cache", action="store_true", help="ignore the persistent embedding and parse caches"
     )
-    build.add_argument("--shard", metavar="I/N", help="index only shard I of N (by filing); join with `merge`")
-    build.add_argument("--corpus-url", help="download the corpus (this shard's filings) from s3://bucket/prefix")
-    build.add_argument("--fetch-tickers", help="fetch these tickers from EDGAR when --corpus has no manifest.csv")
-    build.add_argument("--fetch-years", type=int, default=3, help="fiscal years per ticker with --fetch-tickers")
+    build.add_argument(
+        "--shard", metavar="I/N", help="index only shard I of N (by filing); join with `merge`"
+    )
+    build.add_argument(
+        "--corpus-url", help="download the corpus (this shard's filings) from s3://bucket/prefix"
+    )
+    build.add_argument(
+        "--fetch-tickers", help="fetch these tickers from EDGAR when --corpus has no manifest.csv"
+    )
+    build.add_argument(
+        "--fetch-years", type=int, default=3, help="fiscal years per ticker with --fetch-tickers"
+    )
     build.add_argument("--publish", metavar="URL", help="then publish the new version to s3://bucket/prefix")
     model_opts(build)
     build.set_defaults(func=cmd_build)
@@ -343,7 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     search.add_argument("--filter-json", help="OpenAI vector-store filter object as JSON")
     search.add_argument("--json", action="store_true")
-    search.add_argument("--explain", action="store_true", help="print the plan and each hit's scores per stage")
+    search.add_argument(
+        "--explain", action="store_true", help="print the plan and each hit's scores per stage"
+    )
     search.add_argument("--no-infer", action="store_true", help="search with the given filter only")
     search.add_argument("--rerank", choices=["fusion", "none"], default="fusion", help="second stage")
     model_opts(search)

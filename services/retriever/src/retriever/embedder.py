@@ -44,7 +44,9 @@ class Embedder:
             from retriever.embedding.http_encoder import EmbeddingServerError, HttpEncoder
 
             if not url:
-                raise EmbeddingServerError("the http embedding backend needs RAG_EMBEDDING_URL (a /v1 base URL)")
+                raise EmbeddingServerError(
+                    "the http embedding backend needs RAG_EMBEDDING_URL (a /v1 base URL)"
+                )
             encoder = HttpEncoder(files, url, served_model=served_model)
         elif backend == "onnx":
             encoder = OnnxEncoder(files, cache_dir or RetrieverSettings().cache_dir)
