@@ -217,8 +217,7 @@ def test_excerpts_are_verbatim_parses(tmp_path: Path) -> None:
     from support.corpus import shared_data_dir
 
     corpus = shared_data_dir() / "corpus" / "10k"
-    if not corpus.is_dir():
-        pytest.skip("the shared corpus is not here")
+    assert corpus.is_dir(), f"the shared corpus is missing: {corpus}"
     parsed: dict[str, Any] = {}
     for key, excerpt in EXCERPTS.items():
         name = excerpt["file"]
