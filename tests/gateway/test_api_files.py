@@ -56,7 +56,9 @@ def test_content_sections_hold_every_chunk_at_its_span(client: openai.OpenAI, se
 
 
 def test_content_of_one_item(http: Any, gateway: Any) -> None:
-    response = http.get(f"{gateway.base_url}/vector_stores/sec-10k/files/{AAPL}/content", params={"item": "7"})
+    response = http.get(
+        f"{gateway.base_url}/vector_stores/sec-10k/files/{AAPL}/content", params={"item": "7"}
+    )
     body = response.json()
     assert response.status_code == 200 and body["object"] == "vector_store.file_content.page"
     assert body["data"] and {p["item"] for p in body["data"]} == {"7"}
@@ -78,7 +80,11 @@ def test_unknown_ids_are_openai_404s(http: Any, gateway: Any, path: str) -> None
     response = http.get(gateway.base_url + path)
     assert response.status_code == 404
     error = response.json()["error"]
-    assert error["type"] == "invalid_request_error" and error["code"] in {"file_not_found", "vector_store_not_found", "not_found"}
+    assert error["type"] == "invalid_request_error" and error["code"] in {
+        "file_not_found",
+        "vector_store_not_found",
+        "not_found",
+    }
 
 
 def test_raw_content_is_the_indexed_text(http: Any, gateway: Any, search_index: Any) -> None:
@@ -90,14 +96,20 @@ def test_raw_content_is_the_indexed_text(http: Any, gateway: Any, search_index: 
 
 def test_browser_links_to_content_go_to_the_viewer(http: Any, gateway: Any) -> None:
     response = http.get(
-        f"{gateway.base_url}/files/{AAPL}/content", headers={"Accept": "text/html,*/*"}, follow_redirects=False
+        f"{gateway.base_url}/files/{AAPL}/content",
+        headers={"Accept": "text/html,*/*"},
+        follow_redirects=False,
     )
     assert response.status_code == 303 and response.headers["location"] == f"/ui/?file={AAPL}"
 
 
 def test_files_need_the_key_when_keys_are_set(make_gateway: Any, http: Any) -> None:
     gw = make_gateway(api_keys="k1")
-    for path in ("/vector_stores/sec-10k/files", f"/files/{AAPL}", f"/files/{AAPL}/content",
-                 f"/vector_stores/sec-10k/files/{AAPL}/content"):
+    for path in (
+        "/vector_stores/sec-10k/files",
+        f"/files/{AAPL}",
+        f"/files/{AAPL}/content",
+        f"/vector_stores/sec-10k/files/{AAPL}/content",
+    ):
         assert http.get(gw.base_url + path).status_code == 401, path
         assert http.get(gw.base_url + path, headers={"Authorization": "Bearer k1"}).status_code == 200, path

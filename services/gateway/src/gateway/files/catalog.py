@@ -66,7 +66,9 @@ def _stitch(spans: Sequence[tuple[int, int, str]]) -> tuple[int, int, str]:
 class FilingDoc:
     """One filing: its chunk ids (document order) and the texts rebuilt from them."""
 
-    def __init__(self, id: str, chunk_ids: list[int], metadata: Sequence[ChunkMetadata], texts: Sequence[str]):
+    def __init__(
+        self, id: str, chunk_ids: list[int], metadata: Sequence[ChunkMetadata], texts: Sequence[str]
+    ):
         self.id = id
         self._ids = sorted(chunk_ids, key=lambda i: (metadata[i].char_start, metadata[i].char_end))
         self._metadata = metadata

@@ -29,7 +29,9 @@ def timestamp(iso: str) -> int:
 
 def file_not_found(file_id: str) -> GatewayError:
     """404 in OpenAI's shape; the id is echoed only as the param value it was."""
-    return GatewayError(404, f"No file found with id '{file_id[:80]}'.", param="file_id", code="file_not_found")
+    return GatewayError(
+        404, f"No file found with id '{file_id[:80]}'.", param="file_id", code="file_not_found"
+    )
 
 
 class FileService:
@@ -122,7 +124,9 @@ class FileService:
                     item_title=p.item_title,
                     char_start=p.char_start,
                     char_end=p.char_end,
-                    chunks=[ChunkSpanOut(id=c.id, char_start=c.char_start, char_end=c.char_end) for c in p.chunks],
+                    chunks=[
+                        ChunkSpanOut(id=c.id, char_start=c.char_start, char_end=c.char_end) for c in p.chunks
+                    ],
                 )
                 for p in parts
             ],
