@@ -186,6 +186,10 @@ class SearchIndex:
         qvec = query_vector if query_vector is not None else self.embedder.embed_queries([query])[0]
         qvec = np.asarray(qvec, dtype=np.float32).reshape(-1)
         reranker = self.default_reranker if rerank is True else (rerank or None)
+        if self.lexical is None and rerank is True:
+            # The packaged fusion was fitted on hybrid candidates (BM25 ranks among its features); a dense-only
+            # index keeps its plain cosine order unless a reranker is passed explicitly.
+            reranker = None
         wanted_items = tuple(i.upper() for i in items)
         if self.lexical is None and not wanted_items and reranker is None:
             dense_ids, _ = dense_search(self._faiss, self.vectors, qvec, k, mask)
