@@ -4,6 +4,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -129,8 +130,7 @@ def run_size(
         )
         (work / index_type / "index.faiss").unlink(missing_ok=True)
     if not args.keep:
-        for path in sorted(work.rglob("*"), reverse=True):
-            path.unlink() if path.is_file() else path.rmdir()
+        shutil.rmtree(work)
     return out
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from retriever.hits import ChunkMetadata
 from retriever.index.layout import publish, staging_dir
+from retriever.index.manifest import MANIFEST_FILE
 from retriever.index.store import CHUNKS_FILE, write_chunks
 from retriever.index.vectors import VECTORS_FILE
 
@@ -68,6 +69,8 @@ def _base_index(root: Path, rows: int = 200, dim: int = 384) -> Path:
         staged / CHUNKS_FILE, texts, metadata, [str(i) for i in range(rows)], [30] * rows, [""] * rows
     )
     np.save(staged / VECTORS_FILE, vectors)
+    # The benchmark reads only chunks and vectors; a version folder is recognised by its manifest file.
+    (staged / MANIFEST_FILE).write_text("{}")
     publish(root, staged, "base")
     return root
 
