@@ -161,7 +161,7 @@ def test_outputs_are_read_back(applied):
     assert set(out["vllm_service_names"]) == {"qwen7b", "llama8b"}
     assert out["index_bucket"].startswith("sec-rag-") and out["index_bucket"].endswith("-index")
     assert out["warmup_lambda_name"] == "sec-rag-warmup"
-    assert out["indexer_state_machine_arn"].endswith(":stateMachine:sec-rag-indexer-sharded-build")
+    assert out.get("indexer_state_machine_arn") is None  # the sharded build is opt-in (sharded_build)
     assert out["vllm_upstreams"] == {
         "qwen2.5-7b-instruct": "http://qwen7b.vllm.internal/v1",
         "llama8b": "http://llama8b.vllm.internal/v1",
@@ -195,23 +195,6 @@ def test_emulated_resources_exist(applied):
     }
     assert int(attrs["idle_timeout.timeout_seconds"]) >= 300
     assert attrs["routing.http.drop_invalid_header_fields.enabled"] == "true"
-
-    machine = _aws(applied["endpoint"], "stepfunctions").describe_state_machine(
-        stateMachineArn=applied["outputs"]["indexer_state_machine_arn"]
-    )
-    states = json.loads(machine["definition"])["States"]
-    shards = states["Plan"]["Result"]
-    assert [item["command"][item["command"].index("--shard") + 1] for item in shards] == [
-        "0/4",
-        "1/4",
-        "2/4",
-        "3/4",
-    ]
-    assert states["BuildShards"]["Type"] == "Map" and states["BuildShards"]["Next"] == "Merge"
-    assert states["Merge"]["Parameters"]["Overrides"]["ContainerOverrides"][0]["Command"][:2] == [
-        "rag-index",
-        "merge",
-    ]
 
     task_def = ecs.describe_task_definition(taskDefinition="sec-rag-vllm-qwen7b")["taskDefinition"]
     container = task_def["containerDefinitions"][0]

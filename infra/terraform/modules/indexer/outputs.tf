@@ -15,5 +15,5 @@ output "task_role_arn" {
 
 output "state_machine_arn" {
   description = "Step Functions state machine of the sharded build (Map of shard tasks, then merge)."
-  value       = aws_sfn_state_machine.this.arn
+  value       = one(aws_sfn_state_machine.this[*].arn)
 }

@@ -1,6 +1,7 @@
 # Sharded index build: a Step Functions Map state runs the indexer task definition as shard_count parallel
 # Fargate tasks (`rag-index build --shard i/n`, each publishing below <index>/shards/i-of-n/), then one merge
 # task (`rag-index merge`) joins them and publishes the index with the same atomic CURRENT switch.
+# Opt-in (sharded_build = true): moto cannot apply it, so the local checks are validate and terraform test.
 # Start it with `aws stepfunctions start-execution --state-machine-arn <output state_machine_arn>`.
 
 locals {
@@ -82,6 +83,8 @@ data "aws_partition" "current" {}
 data "aws_caller_identity" "current" {}
 
 resource "aws_cloudwatch_log_group" "state_machine" {
+  count = var.sharded_build ? 1 : 0
+
   name              = "/aws/vendedlogs/states/${var.name}-sharded-build"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.kms_key_arn
@@ -99,6 +102,8 @@ data "aws_iam_policy_document" "states_assume" {
 }
 
 resource "aws_iam_role" "state_machine" {
+  count = var.sharded_build ? 1 : 0
+
   name               = "${var.name}-sharded-build"
   assume_role_policy = data.aws_iam_policy_document.states_assume.json
   tags               = var.tags
@@ -154,19 +159,23 @@ data "aws_iam_policy_document" "state_machine" {
 }
 
 resource "aws_iam_role_policy" "state_machine" {
+  count = var.sharded_build ? 1 : 0
+
   name   = "run-sharded-build"
-  role   = aws_iam_role.state_machine.id
+  role   = aws_iam_role.state_machine[0].id
   policy = data.aws_iam_policy_document.state_machine.json
 }
 
 resource "aws_sfn_state_machine" "this" {
+  count = var.sharded_build ? 1 : 0
+
   name       = "${var.name}-sharded-build"
-  role_arn   = aws_iam_role.state_machine.arn
+  role_arn   = aws_iam_role.state_machine[0].arn
   definition = jsonencode(local.definition)
   tags       = var.tags
 
   logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
+    log_destination        = "${aws_cloudwatch_log_group.state_machine[0].arn}:*"
     include_execution_data = true
     level                  = "ERROR"
   }

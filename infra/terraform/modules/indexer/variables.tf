@@ -118,6 +118,12 @@ variable "subnet_ids" {
   type        = list(string)
 }
 
+variable "sharded_build" {
+  description = "Create the Step Functions state machine of the sharded build (shard_count tasks, then a merge)."
+  type        = bool
+  default     = false
+}
+
 variable "shard_count" {
   description = "Parallel indexer tasks of the sharded build (rag-index build --shard i/n); needs corpus_prefix."
   type        = number
