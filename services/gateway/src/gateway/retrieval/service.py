@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import numpy as np
 from retriever.embedder import Embedder
-from retriever.filters import Filter
+from retriever.filters import Filter, to_dict
 from retriever.hits import Hit
 from retriever.index import IndexLoadError, SearchIndex
 from retriever.index.compute_threads import limit_search_threads
@@ -160,7 +160,7 @@ class RetrievalService:
         key = cache_key(
             index.version,
             plan.query,
-            plan.describe()["filters"],
+            to_dict(plan.filter) if plan.filter is not None else None,
             plan.items,
             k,
             score_threshold,

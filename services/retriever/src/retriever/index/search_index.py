@@ -187,7 +187,7 @@ class SearchIndex:
         qvec = np.asarray(qvec, dtype=np.float32).reshape(-1)
         reranker = self.default_reranker if rerank is True else (rerank or None)
         if self.lexical is None and rerank is True:
-            # The packaged fusion was fitted on hybrid candidates (BM25 ranks among its features); a dense-only
+            # The packaged fusion was fitted on hybrid candidates (BM25 ranks are features); a dense-only
             # index keeps its plain cosine order unless a reranker is passed explicitly.
             reranker = None
         wanted_items = tuple(i.upper() for i in items)
@@ -398,7 +398,7 @@ def _explain(
         if rerank_scores is not None and reranker is not None:
             entry["reranker"] = reranker.name
             entry["rerank_score"] = round(float(rerank_scores[position]), 4)
-        if contributions is not None and isinstance(reranker, LearnedFusion):
+        if contributions is not None:
             parts = dict(zip(reranker.weights.features, contributions[position].tolist(), strict=True))
             entry["top_features"] = {
                 name: round(value, 3) for name, value in sorted(parts.items(), key=lambda kv: -abs(kv[1]))[:5]
