@@ -167,10 +167,14 @@ async def test_disconnect_before_the_first_token_aborts_the_vllm_request(
     long_body = body(served_model)
     long_body["messages"][0]["content"] = "Summarise revenue, margins and risks. " * 250
     long_body["rag"] = {"enabled": False}
+    # The ~2,000-token prompt plus the answer must fit the stack's 4,096-token window, or vLLM rejects it at once.
+    long_body["max_tokens"] = 1500
     async with httpx.AsyncClient(timeout=300) as http:
         request = asyncio.create_task(http.post(vllm_gateway.base_url + "/chat/completions", json=long_body))
-        seen = await wait_running(vllm_url, lambda v: v >= 1, 60)
+        seen = await wait_running(vllm_url, lambda v: v >= 1 or request.done(), 60)
+        answered = request.result() if request.done() else None
         request.cancel()
         await asyncio.gather(request, return_exceptions=True)
+    assert answered is None, f"the gateway answered before vLLM ran it: {answered.status_code} {answered.text}"
     assert seen >= 1, "the request never reached vLLM"
     await assert_generation_stopped(vllm_url)
