@@ -7,16 +7,17 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
-import openai
 from pydantic_core import to_json
 
 from gateway.errors import GatewayError, from_upstream_body
-from gateway.http.sse_frames import event_data, last_boundary, split_events
+from gateway.http.sse_frames import event_data, split_events
 from gateway.upstream.caller import OpenedStream
+from gateway.upstream.event_blocks import event_blocks, interrupted
 
 logger = logging.getLogger(__name__)
 
@@ -140,14 +141,6 @@ def ending_frames(
     return cited, frame(to_json({**base, "choices": [], "grounding": grounding}))
 
 
-def _interrupted() -> GatewayError:
-    return GatewayError(
-        502,
-        "The upstream model server failed in the middle of the stream.",
-        code="upstream_stream_interrupted",
-    )
-
-
 class ChatStream:
     """SSE frames for one chat request; always ends with [DONE], with an error frame before it on failure.
 
@@ -245,32 +238,19 @@ class ChatStream:
                 yield sent
             if finished:
                 return
-        buffer = self._opened.rest
         try:
-            async with asyncio.timeout_at(self._deadline):
-                while True:
-                    cut = last_boundary(buffer)
-                    if cut > 0:
-                        out, finished = self._block(buffer[:cut])
-                        buffer = buffer[cut:]
-                        if out:
-                            yield out
-                        if finished:
-                            return
-                    chunk = await anext(self._opened.chunks, None)
-                    if chunk is None:
-                        break
-                    buffer += chunk
-            failure = GatewayError(
-                502, "The upstream model server ended the stream early.", code="upstream_stream_interrupted"
-            )
-        except TimeoutError:
-            failure = GatewayError(
-                504, "The upstream model server exceeded the total time limit.", code="upstream_timeout"
-            )
-        except (httpx2.HTTPError, openai.APIError, ValueError) as exc:
+            async with aclosing(event_blocks(self._opened, self._opened.rest, self._deadline)) as blocks:
+                async for block in blocks:
+                    out, finished = self._block(block)
+                    if out:
+                        yield out
+                    if finished:
+                        return
+        except GatewayError as error:
+            failure = error
+        except ValueError as exc:
             logger.warning("upstream stream failed mid-way: %s", type(exc).__name__)
-            failure = _interrupted()
+            failure = interrupted()
         except Exception:  # never a stream that just stops: a bug here still ends in an error frame
             logger.exception("stream relay failed")
             failure = GatewayError(500, "Internal error while streaming.")

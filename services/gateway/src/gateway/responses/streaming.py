@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from typing import Any
 
-import httpx2
-import openai
 from pydantic import BaseModel
 from pydantic_core import to_json
 
 from gateway.chat.streaming import error_from_payload, is_error_payload
 from gateway.errors import GatewayError
-from gateway.http.sse_frames import event_data, last_boundary, split_events
+from gateway.http.sse_frames import event_data, split_events
 from gateway.responses.output import ResponseBuilder, response_usage
 from gateway.responses.protocol import OutputText, ResponseError, ResponseObject, ResponseUsage
 from gateway.upstream.caller import OpenedStream
+from gateway.upstream.event_blocks import event_blocks, interrupted
 
 logger = logging.getLogger(__name__)
 
@@ -199,40 +198,22 @@ class ResponseStream:
         """Opening events, one delta per upstream content chunk, then the closing events."""
         for frame in self._opening():
             yield frame
-        buffer = b"".join(b"data: " + data + b"\n\n" for data in self._opened.head) + self._opened.rest
+        head = b"".join(b"data: " + data + b"\n\n" for data in self._opened.head) + self._opened.rest
         try:
-            async with asyncio.timeout_at(self._deadline):
-                while True:
-                    cut = last_boundary(buffer)
-                    if cut > 0:
-                        out, done = self._events(buffer[:cut])
-                        buffer = buffer[cut:]
-                        if out:
-                            yield b"".join(out)
-                        if done:
-                            for frame in await self._closing():
-                                yield frame
-                            return
-                    chunk = await anext(self._opened.chunks, None)
-                    if chunk is None:
-                        break
-                    buffer += chunk
-            failure = GatewayError(
-                502, "The upstream model server ended the stream early.", code="upstream_stream_interrupted"
-            )
+            async with aclosing(event_blocks(self._opened, head, self._deadline)) as blocks:
+                async for block in blocks:
+                    out, done = self._events(block)
+                    if out:
+                        yield b"".join(out)
+                    if done:
+                        for frame in await self._closing():
+                            yield frame
+                        return
         except GatewayError as error:
             failure = error
-        except TimeoutError:
-            failure = GatewayError(
-                504, "The upstream model server exceeded the total time limit.", code="upstream_timeout"
-            )
-        except (httpx2.HTTPError, openai.APIError, ValueError) as exc:
+        except ValueError as exc:
             logger.warning("upstream stream failed mid-way: %s", type(exc).__name__)
-            failure = GatewayError(
-                502,
-                "The upstream model server failed in the middle of the stream.",
-                code="upstream_stream_interrupted",
-            )
+            failure = interrupted()
         except Exception:  # never a stream that just stops: a bug here still ends in response.failed
             logger.exception("responses stream failed")
             failure = GatewayError(500, "Internal error while streaming.")
