@@ -137,8 +137,11 @@ class SearchIndex:
                 f"corrupt index in {folder}: {len(store)} chunks, {faiss_index.ntotal} vectors, "
                 f"manifest says {manifest.chunk_count}"
             )
+        index = cls(folder, manifest, embedder, store, faiss_index, vectors, lexical)
+        # The second stage's per-chunk columns take seconds at millions of chunks: paid here, not by a query.
+        _ = index._columns
         logger.info("loaded index %s (%d chunks) from %s", manifest.version, len(store), folder)
-        return cls(folder, manifest, embedder, store, faiss_index, vectors, lexical)
+        return index
 
     @cached_property
     def default_reranker(self) -> Reranker | None:
