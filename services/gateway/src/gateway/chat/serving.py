@@ -31,6 +31,7 @@ from gateway.chat.streaming import (
     sources_chunk,
 )
 from gateway.errors import GatewayError, invalid_request
+from gateway.http.deferred import DeferredResponse
 from gateway.http.sse import DeferredSSEResponse
 from gateway.http.timing import server_timing
 from gateway.metrics import Metrics
@@ -106,7 +107,8 @@ class ChatService:
                 check,
                 forward_usage=bool(request.stream_options and request.stream_options.include_usage),
             )
-        return await self._complete(prepared, check)
+        # The whole answer is awaited while the client is watched: one that leaves first cancels it.
+        return DeferredResponse(lambda: self._complete(prepared, check))
 
     async def prepare(self, request: ChatCompletionRequest) -> PreparedChat:
         """Route, retrieve and fit the prompt: everything before the upstream call (shared with Responses)."""
@@ -171,12 +173,7 @@ class ChatService:
         query = turns[-1] if turns else None
         if not enabled:
             return prepared
-        if rag.rerank is not None and rag.rerank not in self._retrieval.reranker_names():
-            raise invalid_request(
-                f"rerank {rag.rerank!r} is not available on this deployment; expected one of "
-                f"{', '.join(self._retrieval.reranker_names())}.",
-                param="rag.rerank",
-            )
+        self._retrieval.check_reranker(rag.rerank, param="rag.rerank")
         prepared.query = query
         completion_tokens = requested or s.default_completion_tokens
 

@@ -20,6 +20,7 @@ from retriever.index.compute_threads import limit_search_threads
 from retriever.rerank.base import Reranker
 from retriever.search_plan import SearchPlan
 
+from gateway.errors import invalid_request
 from gateway.metrics import Metrics
 from gateway.retrieval.batcher import QueryBatcher
 from gateway.retrieval.cache import RetrievalCache, cache_key
@@ -27,14 +28,6 @@ from gateway.retrieval.cache import RetrievalCache, cache_key
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-class UnknownReranker(ValueError):
-    """A request named a second stage this deployment does not have."""
-
-    def __init__(self, name: str, available: list[str]) -> None:
-        super().__init__(f"reranker {name!r} is not available here; expected one of {', '.join(available)}")
-        self.name = name
 
 
 def _nothing(hits: list[Hit]) -> None:
@@ -117,6 +110,16 @@ class RetrievalService:
         """Second stages a request may ask for."""
         return sorted(self._rerankers)
 
+    def check_reranker(self, name: str | None, *, param: str) -> str | None:
+        """`name` if this deployment has that second stage (None: the default), else a 400 naming `param`."""
+        if name is None or name in self._rerankers:
+            return name
+        raise invalid_request(
+            f"{param.rsplit('.', 1)[-1]} {name!r} is not available on this deployment; expected one of "
+            f"{', '.join(self.reranker_names())}.",
+            param=param,
+        )
+
     async def search(
         self,
         turns: Sequence[str],
@@ -152,9 +155,7 @@ class RetrievalService:
         """
         index = self._index
         started = time.perf_counter()
-        name = rerank or self._default_reranker
-        if name not in self._rerankers:
-            raise UnknownReranker(name, self.reranker_names())
+        name = self.check_reranker(rerank, param="rerank") or self._default_reranker
         reranker = self._rerankers[name]
         plan = index.plan(turns, filters, infer=infer_filters)
         key = cache_key(

@@ -98,13 +98,7 @@ class VectorStoreService:
         ranker = request.ranking_options.ranker if request.ranking_options else None
         if ranker is None or ranker == "auto" or ranker.startswith("default-"):
             return None
-        if ranker not in self._retrieval.reranker_names():
-            raise invalid_request(
-                f"ranker {ranker!r} is not available; expected auto, "
-                f"{', '.join(self._retrieval.reranker_names())}.",
-                param="ranking_options.ranker",
-            )
-        return ranker
+        return self._retrieval.check_reranker(ranker, param="ranking_options.ranker")
 
     async def search(self, store_id: str, request: VectorStoreSearchRequest) -> VectorStoreSearchResultsPage:
         """POST /v1/vector_stores/{id}/search."""
