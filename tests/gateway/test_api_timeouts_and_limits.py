@@ -1,9 +1,15 @@
-"""Documented behaviour: the non-streaming total timeout and the per-client-IP rate limit without keys."""
+"""Documented behaviour: the non-streaming total timeout, the per-client-IP rate limit without keys, and the
+access log's 499 when the client leaves before the response is complete."""
 
+import asyncio
+import json
+import logging
 import time
 
 import httpx
+import pytest
 from support.inprocess import MODEL
+from support.polling import wait_until
 
 MESSAGES = [{"role": "user", "content": "revenue"}]
 
@@ -50,3 +56,77 @@ def test_rate_limit_without_keys_is_per_client_ip(make_gateway, upstream):
     # Another client address has its own bucket, untouched by the first one's requests.
     assert [models("127.0.0.2").status_code for _ in range(2)] == [200, 200]
     assert models("127.0.0.2").status_code == 429
+
+
+def access_line(caplog: pytest.LogCaptureFixture) -> logging.LogRecord:
+    """The access-log record of the test's one chat request, once it is written (polled)."""
+    return wait_until(
+        lambda: next(
+            (
+                r
+                for r in caplog.records
+                if r.name == "gateway.access" and "/chat/completions" in r.getMessage()
+            ),
+            None,
+        ),
+        what="the access log line of the abandoned request",
+    )
+
+
+def content_tokens(line: str) -> int:
+    """1 when the SSE line carries a content token."""
+    if not line.startswith("data: {"):
+        return 0
+    choices = json.loads(line[6:]).get("choices") or [{}]
+    return 1 if (choices[0].get("delta") or {}).get("content") else 0
+
+
+def upstream_closed(upstream) -> dict:
+    """Upstream stats once its request was closed and nothing is left running (polled)."""
+    return wait_until(
+        lambda: (stats := upstream.control.stats())["disconnects"] and not stats["active"] and stats,
+        what="the upstream seeing its request closed",
+    )
+
+
+async def test_access_log_says_499_when_a_stream_is_left_mid_way(make_gateway, upstream, caplog):
+    gateway = make_gateway()
+    upstream.control.set_timing(itl_ms=50)  # 400 tokens: 20 s of stream left when the client goes
+    body = {"model": MODEL, "messages": MESSAGES, "max_tokens": 400, "stream": True}
+    with caplog.at_level(logging.INFO, logger="gateway.access"):
+        async with (
+            httpx.AsyncClient(timeout=30) as http,
+            http.stream("POST", gateway.base_url + "/chat/completions", json=body) as r,
+        ):
+            assert r.status_code == 200
+            tokens = 0
+            async for line in r.aiter_lines():
+                tokens += content_tokens(line)
+                if tokens == 3:
+                    break
+        record = await asyncio.to_thread(access_line, caplog)
+    assert record.status == 499, record.getMessage()
+    assert " 499 " in record.getMessage()
+    stats = upstream_closed(upstream)
+    assert [d["phase"] for d in stats["disconnects"]] == ["streaming"] and stats["completed"] == 0
+
+
+async def test_access_log_says_499_when_the_client_leaves_before_the_answer(make_gateway, upstream, caplog):
+    # Far from the total timeout, so a 504 can only come from waiting the abandoned answer out.
+    gateway = make_gateway(total_timeout=120, ttft_timeout=60, retries=0)
+    upstream.control.set_faults(first_token_delay_s=60, delay_count=1)
+    body = {"model": MODEL, "messages": MESSAGES, "max_tokens": 2, "stream": False}
+    with caplog.at_level(logging.INFO, logger="gateway.access"):
+        async with httpx.AsyncClient(timeout=120) as http:
+            request = asyncio.create_task(http.post(gateway.base_url + "/chat/completions", json=body))
+            await asyncio.to_thread(
+                wait_until, lambda: upstream.control.stats()["active"], what="the upstream request"
+            )
+            request.cancel()
+            await asyncio.gather(request, return_exceptions=True)
+        record = await asyncio.to_thread(access_line, caplog)
+    assert record.status == 499, record.getMessage()
+    assert " 499 " in record.getMessage()
+    # The upstream request was aborted with the client, not left to run into the timeout.
+    stats = upstream_closed(upstream)
+    assert len(stats["disconnects"]) == 1 and stats["completed"] == 0

@@ -34,27 +34,39 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         status: int | None = None
         failed = False
+        completed = False  # the response's last body message went out
+        client_left = False  # the app saw http.disconnect before that
         started = time.perf_counter()
 
+        async def receive_watched() -> Message:
+            nonlocal client_left
+            message = await receive()
+            if message["type"] == "http.disconnect" and not completed:
+                client_left = True
+            return message
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, completed
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                completed = True
             await send(message)
 
         self.metrics.in_flight.inc()
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive_watched, send_with_id)
         except BaseException:
             failed = True
             raise
         finally:
-            if status is None:
-                # No response started: an unhandled error (500), or the client left first (499, as in nginx).
-                status = 500 if failed else 499
+            if client_left or status is None:
+                # The client left before the response was complete, mid-stream included (499, as in nginx),
+                # or no response started: an unhandled error (500).
+                status = 499 if client_left or not failed else 500
             self.metrics.in_flight.dec()
             elapsed = time.perf_counter() - started
             route = scope.get("route")

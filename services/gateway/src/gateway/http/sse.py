@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from gateway.errors import GatewayError, create_error_response
+from gateway.http.deferred import finished_before_disconnect, wait_for_disconnect
 
 logger = logging.getLogger(__name__)
 
@@ -28,14 +29,6 @@ class FrameSource(Protocol):
     def frames(self) -> AsyncIterator[bytes]: ...
 
     async def aclose(self) -> None: ...
-
-
-async def wait_for_disconnect(receive: Receive) -> None:
-    """Return once the client has gone away."""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
 
 
 class DeferredSSEResponse(Response):
@@ -59,10 +52,7 @@ class DeferredSSEResponse(Response):
         source: FrameSource | None = None
         try:
             opener = asyncio.ensure_future(self._open_source())
-            await asyncio.wait({opener, watcher}, return_when=asyncio.FIRST_COMPLETED)
-            if not opener.done():
-                opener.cancel()
-                await asyncio.gather(opener, return_exceptions=True)
+            if not await finished_before_disconnect(opener, watcher):
                 logger.info("client disconnected before the first token; upstream request cancelled")
                 return
             try:
@@ -72,10 +62,7 @@ class DeferredSSEResponse(Response):
                 return
             await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
             pump = asyncio.ensure_future(self._pump(source, send))
-            await asyncio.wait({pump, watcher}, return_when=asyncio.FIRST_COMPLETED)
-            if not pump.done():
-                pump.cancel()
-                await asyncio.gather(pump, return_exceptions=True)
+            if not await finished_before_disconnect(pump, watcher):
                 logger.info("client disconnected mid-stream; upstream stream closed")
                 return
             pump.result()

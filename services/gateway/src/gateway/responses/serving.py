@@ -21,6 +21,7 @@ from gateway.chat.grounded import AnswerCheck, completion_texts
 from gateway.chat.protocol import ChatCompletionRequest
 from gateway.chat.serving import ChatService, PreparedChat
 from gateway.errors import GatewayError
+from gateway.http.deferred import DeferredResponse
 from gateway.http.sse import DeferredSSEResponse
 from gateway.responses.conversation import chat_messages, file_search_tool, input_messages, rag_options
 from gateway.responses.output import ResponseBuilder, response_usage
@@ -117,21 +118,27 @@ class ResponsesService:
 
         if request.stream:
             return self._stream(prepared, builder, grounding, keep)
-        body, upstream_seconds = await self._chat.complete_upstream(prepared)
-        text = completion_texts(body).get(0, "")
-        finish = next(iter(body.get("choices") or ()), {}).get("finish_reason")
-        incomplete = finish == "length"
-        message = builder.message(text, "incomplete" if incomplete else "completed")
-        response = builder.response(
-            "incomplete" if incomplete else "completed",
-            builder.output(message),
-            usage=response_usage(body.get("usage")),
-            incomplete="max_output_tokens" if incomplete else None,
-            grounding=grounding(text),
-        )
-        await keep(response, text)
-        headers = prepared.headers(upstream=upstream_seconds, total=time.perf_counter() - prepared.started)
-        return Response(to_json(response), media_type="application/json", headers=headers)
+
+        async def answer() -> Response:
+            body, upstream_seconds = await self._chat.complete_upstream(prepared)
+            text = completion_texts(body).get(0, "")
+            finish = next(iter(body.get("choices") or ()), {}).get("finish_reason")
+            incomplete = finish == "length"
+            message = builder.message(text, "incomplete" if incomplete else "completed")
+            response = builder.response(
+                "incomplete" if incomplete else "completed",
+                builder.output(message),
+                usage=response_usage(body.get("usage")),
+                incomplete="max_output_tokens" if incomplete else None,
+                grounding=grounding(text),
+            )
+            await keep(response, text)
+            total = time.perf_counter() - prepared.started
+            headers = prepared.headers(upstream=upstream_seconds, total=total)
+            return Response(to_json(response), media_type="application/json", headers=headers)
+
+        # The whole answer is awaited while the client is watched: one that leaves first cancels it.
+        return DeferredResponse(answer)
 
     def _stream(
         self, prepared: PreparedChat, builder: ResponseBuilder, grounding: Any, keep: Any
