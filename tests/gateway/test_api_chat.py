@@ -1,8 +1,14 @@
 """Chat completions through the official SDK: sources, prompt sent upstream, pass-through parameters."""
 
+import re
+from pathlib import Path
+
 import openai
 import pytest
 from conftest import MODEL
+from gateway.prompt.builder import MESSAGE_OVERHEAD_TOKENS, SAFETY_TOKENS
+from support.corpus import embedding_model_path
+from tokenizers import Tokenizer
 
 QUESTION = "What were Apple's total net sales in fiscal 2024?"
 SOURCE_FIELDS = {
@@ -94,18 +100,61 @@ def test_filters_reach_the_retriever(client):
         assert sources and {s["ticker"] for s in sources} == {ticker}
 
 
-def test_context_is_fitted_to_max_model_len(client, upstream):
+SOURCE_BLOCK = re.compile(r"<<<SOURCE \[(\d+)\].*?<<<END SOURCE \[\1\]>>>", re.DOTALL)
+# build_prompt's reserve per passage for the separators around it (passages counted from their own text).
+PER_SOURCE_RESERVE = 4
+
+
+def test_context_is_fitted_to_max_model_len(make_gateway, upstream, http):
+    # The gateway counts with the model's own tokenizer (RAG_TOKENIZERS); the test recounts what reached the
+    # upstream with the same tokenizer.json, loaded here on its own.
+    model_dir = embedding_model_path()
+    gateway = make_gateway(tokenizers={MODEL: model_dir})
+    tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+
+    def tokens(text: str) -> int:
+        return len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+    cards = http.get(gateway.base_url + "/models").json()["data"]
+    window = next(card["max_model_len"] for card in cards if card["id"] == MODEL)
     upstream.control.set_timing(itl_ms=0)  # 3000 answer tokens would take 6 s at the default pace
-    completion = client.chat.completions.create(
-        model=MODEL,
-        messages=[{"role": "user", "content": "risk factors supply chain"}],
-        max_tokens=3000,
-        extra_body={"rag": {"max_num_results": 50}},
-    )
-    sources = completion.model_extra["sources"]
-    assert 0 < len(sources) < 50  # 4096-token window minus 3000 for the answer
-    sent = upstream.control.last_request()
-    assert sent["messages"][-1]["content"] == "risk factors supply chain"
+    question = "risk factors supply chain"
+
+    def ask(max_tokens: int) -> tuple[list[dict], list[dict]]:
+        with openai.OpenAI(base_url=gateway.base_url, api_key="x", max_retries=0, timeout=60) as sdk:
+            completion = sdk.chat.completions.create(
+                model=MODEL,
+                messages=[{"role": "user", "content": question}],
+                max_tokens=max_tokens,
+                extra_body={"rag": {"max_num_results": 50}},
+            )
+        return completion.model_extra["sources"], upstream.control.last_request()["messages"]
+
+    answer_tokens = 3000
+    sources, sent = ask(answer_tokens)
+    assert 0 < len(sources) < 50
+    assert sent[-1] == {"role": "user", "content": question}
+    blocks = [m.group(0) for m in SOURCE_BLOCK.finditer(sent[0]["content"])]
+    assert len(blocks) == len(sources)
+
+    # The prompt as sent, plus the reserve the builder keeps for chat-template tokens it cannot see, fits the
+    # window minus the answer.
+    budget = window - answer_tokens
+    reserve = MESSAGE_OVERHEAD_TOKENS * len(sent) + SAFETY_TOKENS + PER_SOURCE_RESERVE * len(blocks)
+    prompt = sum(tokens(message["content"]) for message in sent)
+    assert prompt + reserve <= budget, (prompt, reserve, budget)
+
+    # The next-best source: the same search with room for more, whose first sources are the same ones.
+    more_sources, more_sent = ask(answer_tokens - 1000)
+    more_blocks = [m.group(0) for m in SOURCE_BLOCK.finditer(more_sent[0]["content"])]
+    kept = len(sources)
+    assert len(more_sources) > kept
+    assert [s["text"] for s in more_sources[:kept]] == [s["text"] for s in sources]
+    assert more_blocks[:kept] == blocks
+    next_best = more_blocks[kept]
+    assert prompt + reserve + tokens(next_best) + PER_SOURCE_RESERVE > budget, (prompt, reserve, budget)
 
 
 async def test_async_client(gateway, upstream):
