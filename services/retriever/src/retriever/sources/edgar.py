@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 TICKERS_URL = "https://www.sec.gov/files/company_tickers.json"
 SUBMISSIONS_URL = "https://data.sec.gov/submissions/CIK{cik:010d}.json"
+# Older filings: the pages `filings.files` names, each a bare object of the same column arrays.
+SUBMISSIONS_PAGE_URL = "https://data.sec.gov/submissions/{name}"
+_PAGE_NAME = re.compile(r"CIK\d{10}-submissions-\d{3}\.json")
 MAX_REQUESTS_PER_SECOND = 10.0
 _CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 MANIFEST_COLUMNS = (
@@ -166,24 +169,57 @@ class EdgarClient:
     def annual_reports(
         self, ticker: str, cik: int, company: str, years: int, form: str = "10-K"
     ) -> list[Filing]:
-        """The `years` most recent filings of `form` for a company, newest first."""
+        """The `years` most recent filings of `form` for a company, newest first (a 10-K/A is not a 10-K).
+
+        `filings.recent` holds the latest filings (at least a year's, or 1,000); older ones are in the pages
+        listed in `filings.files`, read newest first and only until `years` filings are found.
+        """
         data = json.loads(self.get(SUBMISSIONS_URL.format(cik=cik)))
-        recent = data.get("filings", {}).get("recent", {})
-        rows = zip(
-            recent.get("form", []),
-            recent.get("accessionNumber", []),
-            recent.get("filingDate", []),
-            recent.get("reportDate", []),
-            recent.get("primaryDocument", []),
-            strict=False,
-        )
-        filings = [
-            Filing(ticker, data.get("name") or company, cik, f, acc, fd, rd, doc)
-            for f, acc, fd, rd, doc in rows
-            if f == form and doc
-        ]
-        filings.sort(key=lambda f: f.filing_date, reverse=True)
+        name = data.get("name") or company
+        block = data.get("filings", {})
+        found: dict[str, Filing] = {}
+
+        def take(columns: dict[str, list[object]], where: str) -> None:
+            for row in _submission_rows(columns, where):
+                if row["form"] == form and row["primaryDocument"] and row["accessionNumber"] not in found:
+                    found[row["accessionNumber"]] = Filing(
+                        ticker,
+                        name,
+                        cik,
+                        row["form"],
+                        row["accessionNumber"],
+                        row["filingDate"],
+                        row["reportDate"],
+                        row["primaryDocument"],
+                    )
+
+        take(block.get("recent", {}), SUBMISSIONS_URL.format(cik=cik))
+        pages = sorted(block.get("files", []), key=lambda page: str(page.get("filingTo", "")), reverse=True)
+        for page in pages:
+            if len(found) >= years:
+                break  # every page is older than what was already found
+            page_name = str(page.get("name", ""))
+            if not _PAGE_NAME.fullmatch(page_name):
+                raise EdgarError(f"unexpected submissions page name {page_name!r} for CIK {cik}")
+            url = SUBMISSIONS_PAGE_URL.format(name=page_name)
+            take(json.loads(self.get(url)), url)
+        filings = sorted(found.values(), key=lambda f: f.filing_date, reverse=True)
         return filings[:years]
+
+
+_ROW_FIELDS = ("accessionNumber", "filingDate", "reportDate", "form", "primaryDocument")
+
+
+def _submission_rows(columns: dict[str, list[object]], where: str) -> list[dict[str, str]]:
+    """Rows of the submissions API's parallel column arrays; columns of unequal length are an error."""
+    lengths = {field: len(columns.get(field) or []) for field in _ROW_FIELDS}
+    if len(set(lengths.values())) > 1:
+        raise EdgarError(f"submissions columns of unequal length in {where}: {lengths}")
+    picked = [columns.get(field) or [] for field in _ROW_FIELDS]
+    return [
+        {field: str(value or "") for field, value in zip(_ROW_FIELDS, values, strict=True)}
+        for values in zip(*picked, strict=True)
+    ]
 
 
 def fetch_corpus(
