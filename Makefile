@@ -63,7 +63,7 @@ UP_NEEDS += model
 endif
 endif
 
-.PHONY: soak help venv vllm-venv browser model index up down restart status logs test test-e2e bench bench-stack reranker lint clean
+.PHONY: soak help venv vllm-venv tools browser model index up down restart status logs test test-e2e bench bench-stack reranker lint clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -73,6 +73,17 @@ venv: $(APP_STAMP) ## app virtualenv (.venv): gateway, retriever, synthetic upst
 $(APP_STAMP): $(APP_INPUTS)
 	bash scripts/install_venv.sh app $(VENV)
 	touch $@
+
+CHECKOV_VENV := $(REPO)/.venv-tools/checkov
+CHECKOV_REQUIREMENTS := tests/infra/requirements-checkov.txt
+
+tools: $(CHECKOV_VENV)/.requirements ## checkov's own virtualenv for the infra tests (its pins clash with .venv)
+
+# The stamp holds the requirements it was installed from: tests/infra/test_checkov.py reinstalls on a mismatch.
+$(CHECKOV_VENV)/.requirements: $(CHECKOV_REQUIREMENTS)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q -r $(CHECKOV_REQUIREMENTS)
+	cp $(CHECKOV_REQUIREMENTS) $@
 
 browser: ## Debian's chromium for the browser tests (apt-get when missing and root; else fails loudly)
 	bash scripts/install_browser.sh
@@ -113,7 +124,7 @@ logs: ## last lines of the vLLM and gateway logs (FOLLOW=1 to follow)
 # The suite runs against TEST_LLM whatever LOCAL_LLM is, unless VLLM_MODEL is given explicitly.
 TEST_ENV = $(if $(filter file,$(origin VLLM_MODEL)),VLLM_MODEL=$(TEST_MODEL_DIR) VLLM_MAX_MODEL_LEN=4096)
 
-test: venv vllm-venv browser $(TEST_MODEL_DIR)/.complete ## the whole suite: unit, e2e against real vLLM, infra checks
+test: venv vllm-venv tools browser $(TEST_MODEL_DIR)/.complete ## the whole suite: unit, e2e against real vLLM, infra checks
 	cd $(REPO) && $(TEST_ENV) HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest tests $(PYTEST_ARGS)
 
 soak: venv ## reliability soak: 200 streaming clients x 60 s against a gateway process (CI runs it too)
