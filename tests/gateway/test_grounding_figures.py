@@ -212,9 +212,9 @@ def test_annotations_delimit_markers_and_name_the_page() -> None:
 
 
 @pytest.mark.slow
-def test_excerpts_are_verbatim_parses(tmp_path: Path) -> None:
+def test_excerpts_are_verbatim_parses() -> None:
     from retriever.parsing.cache import parse_cached
-    from support.corpus import shared_data_dir
+    from support.corpus import PARSE_CACHE, shared_data_dir
 
     corpus = shared_data_dir() / "corpus" / "10k"
     assert corpus.is_dir(), f"the shared corpus is missing: {corpus}"
@@ -222,7 +222,8 @@ def test_excerpts_are_verbatim_parses(tmp_path: Path) -> None:
     for key, excerpt in EXCERPTS.items():
         name = excerpt["file"]
         if name not in parsed:
-            parsed[name] = parse_cached(corpus / name, "pdf" if name.endswith(".pdf") else "html", tmp_path)
+            fmt = "pdf" if name.endswith(".pdf") else "html"
+            parsed[name] = parse_cached(corpus / name, fmt, PARSE_CACHE)
         at = parsed[name].text.find(excerpt["text"])
         assert at >= 0, key
         assert parsed[name].page_at(at) == excerpt["page"], key

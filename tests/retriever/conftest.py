@@ -11,6 +11,7 @@ from retriever.embedder import Embedder
 from retriever.ingest import parse_documents
 from retriever.parsing.document import ParsedDocument
 from retriever.sources.local import SourceDocument, read_corpus
+from support.corpus import PARSE_CACHE
 
 # Small, distinct slices of real filings keep index tests fast while using real text.
 SUBSET = ("AAPL_FY2024_10K", "TSLA_FY2023_10K", "MSFT_FY2023_10K")
@@ -38,7 +39,7 @@ class ParsedCorpus:
 
     def get(self, names: tuple[str, ...] | list[str]) -> dict[str, tuple[SourceDocument, ParsedDocument]]:
         missing = [self._docs[n] for n in names if n not in self._parsed]
-        for doc, result, error in parse_documents(missing):
+        for doc, result, error in parse_documents(missing, cache_dir=PARSE_CACHE):
             assert result is not None, error
             self._parsed[doc.doc_id] = (doc, result)
         return {n: self._parsed[n] for n in names}

@@ -10,6 +10,9 @@ REPO = Path(__file__).resolve().parents[2]
 FILINGS = ("AAPL_FY2024_10K.html", "NVDA_FY2024_10K.html")
 # Vectors persist here between runs (gitignored) so a re-run does not re-embed; the index itself goes to tmp.
 EMBEDDING_CACHE = REPO / ".cache" / "gateway-tests"
+# Parsed filings (keyed by file checksum and parser version), shared by every test that parses or indexes the
+# corpus: each filing is parsed once per machine instead of once per fixture.
+PARSE_CACHE = REPO / ".cache" / "test-parsed"
 
 
 def shared_data_dir() -> Path:
@@ -38,5 +41,5 @@ def build_index(embedder: Any, root: Path, filings: tuple[str, ...] = FILINGS) -
     from retriever.index.builder import build_index as retriever_build
 
     cache = EmbeddingCache(EMBEDDING_CACHE, embedder.fingerprint, embedder.dimension)
-    retriever_build(corpus_documents(filings), embedder, root, cache=cache)
+    retriever_build(corpus_documents(filings), embedder, root, cache=cache, parse_cache=PARSE_CACHE)
     return root
