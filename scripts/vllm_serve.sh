@@ -8,6 +8,8 @@
 #   VLLM_SERVED_MODEL_NAME  model name clients send                  [folder name, or the hub id]
 #   VLLM_HOST / VLLM_PORT   listen address                           [127.0.0.1 / 8000]
 #   VLLM_MAX_MODEL_LEN      context window (prompt + answer)         [4096]
+#   VLLM_DTYPE              weights and activations dtype            [bfloat16 where the CPU has native
+#                           bf16 (AVX512-BF16 or AMX), else float32]
 #   VLLM_ENFORCE_EAGER      1 skips torch.compile (healthy in ~50 s) [1]
 #   VLLM_KVCACHE_GB         CPU KV-cache size in GiB                 [1]
 #   SEC_RAG_CACHE           machine-wide cache (compile cache)       [~/.cache/sec-rag]
@@ -20,6 +22,18 @@ source "$repo/scripts/served_name.sh"
 venv="${VLLM_VENV:-$repo/.venv-vllm}"
 model="${VLLM_MODEL:-$repo/.cache/models/smollm2-135m-instruct}"
 cache="${SEC_RAG_CACHE:-$HOME/.cache/sec-rag}"
+
+# bf16 only where the CPU computes it natively. On an AVX2-only CPU torch's bf16 matmul is ~50x slower than
+# float32 (0.5 against 30 GFLOP/s on one core of this repository's 2-core AMD EPYC): in bf16 SmolLM2's first
+# token on a RAG prompt took 94 s (12 s in float32) and a Qwen2.5-Coder-0.5B prefill step outlasted vLLM's 300 s
+# execute_model timeout, which kills the engine (benchmarks/answers/README.md).
+default_dtype() {
+  if grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo 2>/dev/null; then
+    echo bfloat16
+  else
+    echo float32
+  fi
+}
 
 if [[ ! -x "$venv/bin/python" ]]; then
   echo "vllm_serve: no vLLM virtualenv at $venv (run: make vllm-venv)" >&2
@@ -42,7 +56,7 @@ args=(
   --host "${VLLM_HOST:-127.0.0.1}"
   --port "${VLLM_PORT:-8000}"
   --max-model-len "${VLLM_MAX_MODEL_LEN:-4096}"
-  --dtype bfloat16
+  --dtype "${VLLM_DTYPE:-$(default_dtype)}"
 )
 if [[ "${VLLM_ENFORCE_EAGER:-1}" == "1" ]]; then
   args+=(--enforce-eager)

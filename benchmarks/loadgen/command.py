@@ -66,6 +66,12 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--api-key", default=os.environ.get("OPENAI_API_KEY", "unused"))
     parser.add_argument("--rag", type=parse_rag, default=None, help="on, off or unset (default)")
     parser.add_argument("--check-sequence", action="store_true", help="verify the synthetic t0 t1 ... tokens")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        help="client timeout per request in s (a CPU prefill can take longer)",
+    )
     parser.add_argument("--label", default="load")
     add_common_arguments(parser)
     parser.set_defaults(handler=main)
@@ -86,7 +92,7 @@ def _target(args: argparse.Namespace) -> Iterator[str]:
 
 async def sweep(args: argparse.Namespace, base_url: str) -> list[RunSummary]:
     """Warm up, then one measured run per concurrency level."""
-    client = make_client(base_url, args.api_key)
+    client = make_client(base_url, args.api_key, args.timeout)
     model = args.model or (await client.models.list()).data[0].id
     spec = RequestSpec(
         model=model,
