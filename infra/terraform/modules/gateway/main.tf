@@ -24,6 +24,7 @@ locals {
       TOKENIZERS_PARALLELISM  = "false"
       PYTHONDONTWRITEBYTECODE = "1"
     },
+    var.embedding_url == "" ? {} : { RAG_EMBEDDING_URL = var.embedding_url },
     # Only with a reranker service: without one the gateway keeps its default second stage.
     var.reranker == null ? {} : {
       RAG_RERANKER       = "http"
@@ -256,6 +257,13 @@ resource "aws_ecs_task_definition" "this" {
 
   volume {
     name = "sync-tmp"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = (var.embedding_backend == "http") == (var.embedding_url != "")
+      error_message = "embedding_url is required with embedding_backend = \"http\" and only then."
+    }
   }
 
   container_definitions = jsonencode([

@@ -170,12 +170,22 @@ variable "embedding_model_path" {
 }
 
 variable "embedding_backend" {
-  description = "RAG_EMBEDDING_BACKEND: torch or onnx; must match the backend the index was built with."
+  description = "RAG_EMBEDDING_BACKEND: torch, onnx, or http with embedding_url (the same model as the index's; the gateway checks the vectors when either side is http)."
   type        = string
   default     = "torch"
   validation {
-    condition     = contains(["torch", "onnx"], var.embedding_backend)
-    error_message = "embedding_backend must be torch or onnx."
+    condition     = contains(["torch", "onnx", "http"], var.embedding_backend)
+    error_message = "embedding_backend must be torch, onnx or http."
+  }
+}
+
+variable "embedding_url" {
+  description = "RAG_EMBEDDING_URL: OpenAI-compatible /v1 base URL of an embeddings server (vLLM pooling runner); required when embedding_backend is http, empty otherwise."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.embedding_url == "" || can(regex("^https?://[^/]+/v1$", var.embedding_url))
+    error_message = "embedding_url must be empty or an http(s) base URL ending in /v1 (the client posts to <url>/embeddings)."
   }
 }
 

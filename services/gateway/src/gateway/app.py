@@ -54,6 +54,9 @@ def load_embedder(settings: GatewaySettings) -> Embedder:
     retriever_settings = RetrieverSettings(
         embedding_model=settings.embedding_model,
         embedding_backend=settings.embedding_backend,
+        embedding_url=settings.embedding_url,
+        embedding_served_model=settings.embedding_served_model or None,
+        embedding_timeout=settings.embedding_timeout,
         index_dir=settings.index_dir,
     )
     return Embedder.from_settings(retriever_settings)

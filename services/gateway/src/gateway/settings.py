@@ -68,7 +68,16 @@ class GatewaySettings(BaseSettings):
     index_dir: Path = Path("data/index")
     index_poll_interval: float = Field(default=5.0, ge=0)
     embedding_model: str = "BAAI/bge-small-en-v1.5"
-    embedding_backend: Literal["torch", "onnx"] = "onnx"
+    # torch / onnx embed queries in-process; http posts them to an OpenAI-compatible /v1/embeddings server
+    # (vLLM --runner pooling) at embedding_url, serving the same weights as the local RAG_EMBEDDING_MODEL
+    # folder (still needed for the tokenizer and the fingerprint). An index and the gateway may use different
+    # backends: loading checks that this embedder reproduces the index's vectors when either side is http.
+    embedding_backend: Literal["torch", "onnx", "http"] = "onnx"
+    embedding_url: str | None = None
+    # Name the embeddings server serves the model under (vLLM --served-model-name); empty = embedding_model.
+    embedding_served_model: str | None = None
+    # Seconds per query-embedding request; 429/502/503/504 and connection errors are retried three times.
+    embedding_timeout: float = Field(default=5.0, gt=0)
     # Name clients pass to /v1/embeddings; empty = the hub id, or a local folder's name.
     embedding_served_name: str = ""
     # Small on purpose: on CPU a batch of 32 costs about as much as 32 single encodes, and every query in it
@@ -165,6 +174,12 @@ class GatewaySettings(BaseSettings):
                 raise ValueError("RAG_CORS_ORIGINS='*' is refused when RAG_ENVIRONMENT=production")
         if not self.upstreams and not self.default_upstream:
             raise ValueError("set RAG_UPSTREAMS or RAG_DEFAULT_UPSTREAM")
+        return self
+
+    @model_validator(mode="after")
+    def _http_embedder_needs_a_server(self) -> GatewaySettings:
+        if self.embedding_backend == "http" and not self.embedding_url:
+            raise ValueError("RAG_EMBEDDING_BACKEND=http needs RAG_EMBEDDING_URL (a /v1 base URL)")
         return self
 
     @model_validator(mode="after")

@@ -28,6 +28,7 @@ class Embedder:
         cache_dir: Path | None = None,
         url: str | None = None,
         served_model: str | None = None,
+        timeout_s: float = 60.0,
     ) -> None:
         files = resolve_model(model)
         self.model_id = model
@@ -47,7 +48,7 @@ class Embedder:
                 raise EmbeddingServerError(
                     "the http embedding backend needs RAG_EMBEDDING_URL (a /v1 base URL)"
                 )
-            encoder = HttpEncoder(files, url, served_model=served_model)
+            encoder = HttpEncoder(files, url, served_model=served_model, timeout_s=timeout_s)
         elif backend == "onnx":
             encoder = OnnxEncoder(files, cache_dir or RetrieverSettings().cache_dir)
         else:
@@ -73,6 +74,7 @@ class Embedder:
             cache_dir=settings.cache_dir,
             url=settings.embedding_url,
             served_model=settings.embedding_served_model,
+            timeout_s=settings.embedding_timeout,
         )
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:

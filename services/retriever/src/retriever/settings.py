@@ -23,6 +23,8 @@ class RetrieverSettings(BaseSettings):
     # http backend: an OpenAI-compatible /v1 base URL and the name it serves the model under.
     embedding_url: str | None = None
     embedding_served_model: str | None = None
+    # Seconds per embeddings request (each is retried on 429/502/503/504 and connection errors).
+    embedding_timeout: float = Field(default=60.0, gt=0)
     query_prefix: str | None = None
     index_dir: Path = Path("data/index")
     cache_dir: Path = Field(default_factory=_default_cache_dir)

@@ -35,6 +35,12 @@ logger = logging.getLogger(__name__)
 FUSION_DEPTH = 50
 # The second stage reorders this many of the fused candidates (the evidence is in the top 20 for most misses).
 RERANK_DEPTH = 50
+# Vector-space check when either side embeds over http (check_vector_space): this many stored chunks are
+# re-embedded and each must come back at least this close to its stored vector. Measured on MiniLM filing
+# chunks: vLLM float32 vs sentence-transformers 1.0000; int8 ONNX vs either float32 0.988 min, 0.993
+# median; the same weights with CLS instead of mean pooling 0.22-0.40.
+VECTOR_CHECK_SAMPLE = 8
+VECTOR_CHECK_MIN_COSINE = 0.95
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,7 @@ class SearchIndex:
                 f"corrupt index in {folder}: {len(store)} chunks, {faiss_index.ntotal} vectors, "
                 f"manifest says {manifest.chunk_count}"
             )
+        check_vector_space(manifest, embedder, store.texts, vectors, folder)
         index = cls(folder, manifest, embedder, store, faiss_index, vectors, lexical)
         # The second stage's per-chunk columns take seconds at millions of chunks: paid here, not by a query.
         _ = index._columns
@@ -413,7 +420,11 @@ def _explain(
 
 
 def check_embedder(manifest: IndexManifest, embedder: Embedder, folder: Path) -> None:
-    """Raise IndexLoadError (one line) unless the index was built with this embedder's model and prefix."""
+    """Raise IndexLoadError (one line) unless the index was built with this embedder's model and prefix.
+
+    Backends do not have to match (torch, onnx and http of one model share a vector space); when one side is
+    http, check_vector_space also proves it once the vectors are loaded.
+    """
     info = manifest.embedding
     problems = []
     if info.fingerprint != embedder.fingerprint:
@@ -430,6 +441,47 @@ def check_embedder(manifest: IndexManifest, embedder: Embedder, folder: Path) ->
             f"index {manifest.version} in {folder} does not match the embedder: {'; '.join(problems)}; "
             "rebuild the index or configure the model it was built with"
         )
+
+
+def check_vector_space(
+    manifest: IndexManifest, embedder: Embedder, texts: Sequence[str], vectors: np.ndarray, folder: Path
+) -> None:
+    """Raise IndexLoadError unless the embedder reproduces the index's vectors, when either side used http.
+
+    The fingerprint names the local model folder. With an in-process backend that folder computed the vectors,
+    so equal fingerprints mean the same weights. Over http the vectors come from whatever the server runs
+    (other weights, pooling or normalisation under the same name), so a few stored chunks, evenly spread, are
+    embedded again with this embedder and each must be within VECTOR_CHECK_MIN_COSINE of its stored vector.
+    """
+    if "http" not in (manifest.embedding.backend, embedder.backend) or len(texts) == 0:
+        return
+    rows = np.unique(np.linspace(0, len(texts) - 1, min(VECTOR_CHECK_SAMPLE, len(texts))).round().astype(int))
+    try:
+        fresh = embedder.embed_documents([texts[int(row)] for row in rows])
+    except Exception as exc:  # the http encoder's one-line EmbeddingServerError, or a local backend's error
+        raise IndexLoadError(
+            f"cannot check index {manifest.version} in {folder} against the {embedder.backend} embedder: "
+            f"{_first_line(exc)}"
+        ) from exc
+    stored = np.asarray(vectors[rows], dtype=np.float32)
+    cosines = np.sum(fresh * stored, axis=1) / np.clip(
+        np.linalg.norm(fresh, axis=1) * np.linalg.norm(stored, axis=1), 1e-12, None
+    )
+    worst = float(cosines.min())
+    if worst < VECTOR_CHECK_MIN_COSINE:
+        raise IndexLoadError(
+            f"index {manifest.version} in {folder} was embedded by the {manifest.embedding.backend} backend "
+            f"and the configured {embedder.backend} embedder does not reproduce its vectors (cosine "
+            f"{worst:.3f} < {VECTOR_CHECK_MIN_COSINE} on stored chunk {int(rows[int(cosines.argmin())])}): "
+            "the embeddings server is not serving the index's model with its pooling and normalisation"
+        )
+    logger.info(
+        "vector space of index %s checked against the %s embedder: cosine >= %.4f on %d chunks",
+        manifest.version,
+        embedder.backend,
+        worst,
+        len(rows),
+    )
 
 
 def _first_line(exc: BaseException) -> str:
