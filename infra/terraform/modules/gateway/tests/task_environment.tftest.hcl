@@ -1,4 +1,5 @@
-# The gateway embeds queries in-process (torch, onnx) or over http (RAG_EMBEDDING_URL), like the indexer module.
+# What the gateway task's environment gets: the http reranker's settings only when a reranker service exists,
+# and the embedding backend, in-process (torch, onnx) or over http (RAG_EMBEDDING_URL), like the indexer module.
 # Plans against a mocked provider: no AWS, no credentials (tests/infra/test_terraform_module_tests.py runs it).
 
 mock_provider "aws" {
@@ -34,6 +35,53 @@ variables {
   access_logs_bucket         = "log-bucket"
   kms_key_arn                = "arn:aws:kms:us-east-1:123456789012:key/test"
   enable_autoscaling         = false
+}
+
+run "no_reranker_no_reranker_env" {
+  command = plan
+
+  assert {
+    condition     = length([for k in keys(local.environment) : k if startswith(k, "RAG_RERANKER")]) == 0
+    error_message = "without a reranker service the gateway must get no RAG_RERANKER* setting"
+  }
+}
+
+run "reranker_sets_http_url_and_model" {
+  command = plan
+
+  variables {
+    reranker = { url = "http://reranker.vllm.internal/v1", model = "BAAI/bge-reranker-v2-m3" }
+  }
+
+  assert {
+    condition     = local.environment["RAG_RERANKER"] == "http"
+    error_message = "RAG_RERANKER must be http when a reranker service exists"
+  }
+  assert {
+    condition     = local.environment["RAG_RERANKER_URL"] == "http://reranker.vllm.internal/v1"
+    error_message = "RAG_RERANKER_URL must be the reranker service's base URL"
+  }
+  assert {
+    condition     = local.environment["RAG_RERANKER_MODEL"] == "BAAI/bge-reranker-v2-m3"
+    error_message = "RAG_RERANKER_MODEL must be the reranker's served model name"
+  }
+  assert {
+    condition = contains(flatten([
+      for c in jsondecode(aws_ecs_task_definition.this.container_definitions) :
+      [for e in c.environment : "${e.name}=${e.value}"] if c.name == "gateway"
+    ]), "RAG_RERANKER=http")
+    error_message = "the gateway container's environment must carry RAG_RERANKER=http"
+  }
+}
+
+run "reranker_url_must_end_in_v1" {
+  command = plan
+
+  variables {
+    reranker = { url = "http://reranker.vllm.internal/v1/rerank", model = "m" }
+  }
+
+  expect_failures = [var.reranker]
 }
 
 run "in_process_backend_has_no_url" {
