@@ -2,7 +2,6 @@
 access log's 499 when the client leaves before the response is complete."""
 
 import asyncio
-import json
 import logging
 import time
 
@@ -10,6 +9,7 @@ import httpx
 import pytest
 from support.inprocess import MODEL
 from support.polling import wait_until
+from support.sse import read_tokens
 
 MESSAGES = [{"role": "user", "content": "revenue"}]
 
@@ -73,14 +73,6 @@ def access_line(caplog: pytest.LogCaptureFixture) -> logging.LogRecord:
     )
 
 
-def content_tokens(line: str) -> int:
-    """1 when the SSE line carries a content token."""
-    if not line.startswith("data: {"):
-        return 0
-    choices = json.loads(line[6:]).get("choices") or [{}]
-    return 1 if (choices[0].get("delta") or {}).get("content") else 0
-
-
 def upstream_closed(upstream) -> dict:
     """Upstream stats once its request was closed and nothing is left running (polled)."""
     return wait_until(
@@ -99,11 +91,7 @@ async def test_access_log_says_499_when_a_stream_is_left_mid_way(make_gateway, u
             http.stream("POST", gateway.base_url + "/chat/completions", json=body) as r,
         ):
             assert r.status_code == 200
-            tokens = 0
-            async for line in r.aiter_lines():
-                tokens += content_tokens(line)
-                if tokens == 3:
-                    break
+            assert await read_tokens(r, 3) == 3
         record = await asyncio.to_thread(access_line, caplog)
     assert record.status == 499, record.getMessage()
     assert " 499 " in record.getMessage()

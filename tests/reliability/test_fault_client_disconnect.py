@@ -8,16 +8,9 @@ import json
 import time
 
 import httpx
+from support.sse import content_token, read_tokens
 
 from reliability.sse_client import chat_body
-
-
-def content_token(line: str) -> int:
-    """1 when the SSE line carries a content token."""
-    if not line.startswith("data: {"):
-        return 0
-    choices = json.loads(line[6:]).get("choices") or [{}]
-    return 1 if (choices[0].get("delta") or {}).get("content") else 0
 
 
 def wait_for_disconnect(upstream, timeout_s: float = 30.0) -> dict:
@@ -37,11 +30,7 @@ async def test_disconnect_mid_stream_closes_the_upstream_request(gateway, upstre
             "POST", gateway.url + "/v1/chat/completions", json=chat_body(max_tokens=400)
         ) as r:
             assert r.status_code == 200
-            tokens = 0
-            async for line in r.aiter_lines():
-                tokens += content_token(line)
-                if tokens == 3:
-                    break
+            assert await read_tokens(r, 3) == 3
         closed_at = time.time()
     stats = await asyncio.to_thread(wait_for_disconnect, upstream)
     assert len(stats["disconnects"]) == 1, stats["disconnects"]
