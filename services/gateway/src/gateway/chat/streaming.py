@@ -15,7 +15,7 @@ import httpx2
 from pydantic_core import to_json
 
 from gateway.errors import GatewayError, from_upstream_body
-from gateway.http.sse_frames import event_data, split_events
+from gateway.http.sse_frames import LastFrame, event_data, split_events
 from gateway.upstream.caller import OpenedStream
 from gateway.upstream.event_blocks import event_blocks, interrupted
 
@@ -234,18 +234,20 @@ class ChatStream:
             if self._transcript is not None:
                 self._transcript.add(frame(data))
             sent, finished = self._event(data)
+            if finished:
+                yield LastFrame(sent or b"")
+                return
             if sent is not None:
                 yield sent
-            if finished:
-                return
         try:
             async with aclosing(event_blocks(self._opened, self._opened.rest, self._deadline)) as blocks:
                 async for block in blocks:
                     out, finished = self._block(block)
+                    if finished:
+                        yield LastFrame(out)
+                        return
                     if out:
                         yield out
-                    if finished:
-                        return
         except GatewayError as error:
             failure = error
         except ValueError as exc:
@@ -254,8 +256,7 @@ class ChatStream:
         except Exception:  # never a stream that just stops: a bug here still ends in an error frame
             logger.exception("stream relay failed")
             failure = GatewayError(500, "Internal error while streaming.")
-        yield error_frame(failure)
-        yield DONE
+        yield LastFrame(error_frame(failure) + DONE)
 
 
 def sources_chunk(

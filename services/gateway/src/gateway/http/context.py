@@ -34,9 +34,38 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         status: int | None = None
         failed = False
+        recorded = False
         completed = False  # the response's last body message went out
         client_left = False  # the app saw http.disconnect before that
         started = time.perf_counter()
+
+        def record(final_status: int) -> None:
+            """Count and log the request once; done as the last body message goes out, so a client that
+            reads its answer and at once asks /metrics or the log finds it there."""
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
+            self.metrics.in_flight.dec()
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            path = getattr(route, "path", None) or "unmatched"
+            model = scope.get(MODEL_SCOPE_KEY, "")
+            self.metrics.requests.labels(path, model, str(final_status)).inc()
+            self.metrics.request_seconds.labels(path).observe(elapsed)
+            logger.info(
+                "%s %s %d %.1fms",
+                scope["method"],
+                scope["path"],
+                final_status,
+                elapsed * 1000,
+                extra={
+                    "status": final_status,
+                    "route": path,
+                    "model": model,
+                    "duration_ms": round(elapsed * 1000, 1),
+                },
+            )
 
         async def receive_watched() -> Message:
             nonlocal client_left
@@ -54,6 +83,8 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             elif message["type"] == "http.response.body" and not message.get("more_body", False):
                 completed = True
+                if not client_left and status is not None:
+                    record(status)
             await send(message)
 
         self.metrics.in_flight.inc()
@@ -67,24 +98,5 @@ class RequestContextMiddleware:
                 # The client left before the response was complete, mid-stream included (499, as in nginx),
                 # or no response started: an unhandled error (500).
                 status = 499 if client_left or not failed else 500
-            self.metrics.in_flight.dec()
-            elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            path = getattr(route, "path", None) or "unmatched"
-            model = scope.get(MODEL_SCOPE_KEY, "")
-            self.metrics.requests.labels(path, model, str(status)).inc()
-            self.metrics.request_seconds.labels(path).observe(elapsed)
-            logger.info(
-                "%s %s %d %.1fms",
-                scope["method"],
-                scope["path"],
-                status,
-                elapsed * 1000,
-                extra={
-                    "status": status,
-                    "route": path,
-                    "model": model,
-                    "duration_ms": round(elapsed * 1000, 1),
-                },
-            )
+            record(status)
             request_id_var.reset(token)

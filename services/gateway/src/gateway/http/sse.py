@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from gateway.errors import GatewayError, create_error_response
 from gateway.http.deferred import finished_before_disconnect, wait_for_disconnect
+from gateway.http.sse_frames import LastFrame
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ SSE_HEADERS = {
 
 
 class FrameSource(Protocol):
-    """An opened stream of ready-to-send SSE frames."""
+    """An opened stream of ready-to-send SSE frames; the last one is a LastFrame."""
 
     def frames(self) -> AsyncIterator[bytes]: ...
 
@@ -74,5 +75,8 @@ class DeferredSSEResponse(Response):
     @staticmethod
     async def _pump(source: FrameSource, send: Send) -> None:
         async for frame in source.frames():
-            await send({"type": "http.response.body", "body": frame, "more_body": True})
+            last = isinstance(frame, LastFrame)
+            await send({"type": "http.response.body", "body": frame, "more_body": not last})
+            if last:
+                return
         await send({"type": "http.response.body", "body": b"", "more_body": False})

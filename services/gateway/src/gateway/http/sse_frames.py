@@ -9,6 +9,12 @@ from dataclasses import dataclass
 _EVENT_END = re.compile(rb"\r?\n\r?\n")
 
 
+class LastFrame(bytes):
+    """A source's final frame. It goes out together with the end of the body: a client that hangs up as soon
+    as it reads [DONE] (the openai SDK does) then finds the response already complete, so the request counts
+    and logs as 200 and not as a 499 disconnect."""
+
+
 def last_boundary(buffer: bytes) -> int:
     """Index just past the last complete event in `buffer`, or -1 if none is complete."""
     lf = buffer.rfind(b"\n\n")

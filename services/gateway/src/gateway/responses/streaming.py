@@ -13,7 +13,7 @@ from pydantic_core import to_json
 
 from gateway.chat.streaming import error_from_payload, is_error_payload
 from gateway.errors import GatewayError
-from gateway.http.sse_frames import event_data, split_events
+from gateway.http.sse_frames import LastFrame, event_data, split_events
 from gateway.responses.output import ResponseBuilder, response_usage
 from gateway.responses.protocol import OutputText, ResponseError, ResponseObject, ResponseUsage
 from gateway.upstream.caller import OpenedStream
@@ -206,8 +206,10 @@ class ResponseStream:
                     if out:
                         yield b"".join(out)
                     if done:
-                        for frame in await self._closing():
+                        *closing, last = await self._closing()
+                        for frame in closing:
                             yield frame
+                        yield LastFrame(last)
                         return
         except GatewayError as error:
             failure = error
@@ -217,4 +219,4 @@ class ResponseStream:
         except Exception:  # never a stream that just stops: a bug here still ends in response.failed
             logger.exception("responses stream failed")
             failure = GatewayError(500, "Internal error while streaming.")
-        yield self._failed(failure)
+        yield LastFrame(self._failed(failure))
