@@ -42,6 +42,11 @@ ifeq ($(origin VLLM_MAX_MODEL_LEN),undefined)
 VLLM_MAX_MODEL_LEN := $(if $(filter $(LOCAL_MODEL_DIR),$(VLLM_MODEL)),$(shell $(PYTHON) scripts/prepare_model.py --model $(LOCAL_LLM) --show max_model_len),4096)
 endif
 PYTEST_ARGS ?=
+# Two pytest workers (pytest-xdist): the stack-bound folders (real vLLM, terraform against moto) on one, the
+# in-process suites on the other, so a process that waits on vLLM or terraform leaves the other core to work
+# (tests/conftest.py's scheduler groups them). TEST_WORKERS=0 runs everything in one process, e.g. to debug.
+TEST_WORKERS ?= 2
+PYTEST_WORKERS = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 BENCH ?= short
 BENCH_STACK_ARGS ?= --rag on --concurrency 1,4 --max-tokens 64
 
@@ -125,7 +130,7 @@ logs: ## last lines of the vLLM and gateway logs (FOLLOW=1 to follow)
 TEST_ENV = $(if $(filter file,$(origin VLLM_MODEL)),VLLM_MODEL=$(TEST_MODEL_DIR) VLLM_MAX_MODEL_LEN=4096)
 
 test: venv vllm-venv tools browser $(TEST_MODEL_DIR)/.complete ## the whole suite: unit, e2e against real vLLM, infra checks
-	cd $(REPO) && $(TEST_ENV) HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest tests $(PYTEST_ARGS)
+	cd $(REPO) && $(TEST_ENV) HF_HUB_OFFLINE=1 $(VENV)/bin/python -m pytest tests $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 soak: venv ## reliability soak: 200 streaming clients x 60 s against a gateway process (CI runs it too)
 	bash tests/reliability/soak.sh

@@ -12,9 +12,36 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 pytest_plugins = ["support.plugin"]
 
 
+# Folders whose tests mostly wait on another process (real vLLM, terraform against moto, the Lambda package
+# build). Under pytest-xdist (`make test`: `-n 2`) they run on one worker and every other folder on the second,
+# so each session or module fixture (the vLLM stack, the moto apply, the two-filing index, the synthetic
+# upstream) is set up by one worker only, and the waiting worker's core serves the in-process suites meanwhile.
+STACK_FOLDERS = ("e2e", "infra", "lambdas", "scripts")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Models never come from a hub in tests; every model is a local folder.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def worker_group(nodeid: str) -> str:
+    """The worker group of a test id such as `tests/e2e/test_x.py::test_y`: "stack" or "in-process"."""
+    parts = nodeid.split("::")[0].split("/")
+    return "stack" if len(parts) > 2 and parts[0] == "tests" and parts[1] in STACK_FOLDERS else "in-process"
+
+
+# A scheduler rather than `--dist loadgroup` with xdist_group marks: with pytest 9.2, xdist 3.8 cannot rename
+# the node ids that loadgroup relies on, so every test became its own unit and both workers set up the
+# same module fixtures (the moto apply twice).
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FolderGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+
+    return FolderGroupScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

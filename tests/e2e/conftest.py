@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from openai import OpenAI
+from support.corpus import TEST_CACHE
 from support.ports import free_port
 
 # Two filings of one company (a fiscal-year filter matters) and one of another (a ticker filter matters).
@@ -110,6 +111,9 @@ def stack_env(
         STATE_DIR=str(tmp_path_factory.mktemp("e2e-state")),
         # Kept in the repository's git-ignored cache so a rerun reuses it when nothing changed.
         INDEX_DIR=str(repo_root / ".cache" / "index" / "e2e"),
+        # The suite's retriever cache: the build reuses what other fixtures parsed and embedded, and they reuse
+        # what it did (the filings overlap).
+        RAG_CACHE_DIR=str(TEST_CACHE),
         EMBEDDING_MODEL=embedding_model,
         RAG_API_KEYS=API_KEY,
         RAG_LOG_JSON="false",

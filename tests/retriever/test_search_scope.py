@@ -81,8 +81,11 @@ def test_a_follow_up_keeps_company_and_topic_and_moves_the_year(index: SearchInd
     hits = search(index, [first, "And how did that change the year before?"])
     assert filings(hits) == {("AAPL", 2023)}
     assert any("net sales" in h.text.lower() for h in hits)
-    # Only the last message, as before: no company, no year, so any filing can answer.
-    assert len(filings(search(index, ["And how did that change the year before?"], rerank=False))) > 1
+    # Only the last message, as before: nothing scopes the search, and which filing a contentless question
+    # lands on is the ranking's accident (it was one Microsoft page on one run, mixed filings on another).
+    alone = ["And how did that change the year before?"]
+    assert index.plan(alone).filter is None
+    assert filings(search(index, alone, rerank=False)) != {("AAPL", 2023)}
 
 
 def test_a_follow_up_naming_another_company_keeps_the_topic_and_section(index: SearchIndex) -> None:

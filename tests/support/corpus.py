@@ -8,11 +8,15 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 FILINGS = ("AAPL_FY2024_10K.html", "NVDA_FY2024_10K.html")
-# Vectors persist here between runs (gitignored) so a re-run does not re-embed; the index itself goes to tmp.
-EMBEDDING_CACHE = REPO / ".cache" / "gateway-tests"
-# Parsed filings (keyed by file checksum and parser version), shared by every test that parses or indexes the
-# corpus: each filing is parsed once per machine instead of once per fixture.
-PARSE_CACHE = REPO / ".cache" / "test-parsed"
+# One retriever cache folder (gitignored) for the whole suite, laid out as `rag-index` lays out RAG_CACHE_DIR:
+# the embedding cache, `parsed/` and `onnx/`. In-process builds and the e2e stack's `rag-index build` both use
+# it, so a filing that several fixtures index is parsed and embedded once per run (on a clean CI clone that is
+# what keeps the e2e and multi-year index builds short), and a re-run embeds nothing.
+TEST_CACHE = REPO / ".cache" / "tests"
+# Vectors persist between runs; the indexes themselves go to tmp.
+EMBEDDING_CACHE = TEST_CACHE
+# Parsed filings, keyed by file checksum and parser version.
+PARSE_CACHE = TEST_CACHE / "parsed"
 
 
 def shared_data_dir() -> Path:

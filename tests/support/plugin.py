@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from support.corpus import build_index, embedding_model_path
+from support.corpus import TEST_CACHE, build_index, embedding_model_path
 from support.inprocess import MODEL, Gateway, gateway_factory, gateway_settings, serve
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -32,7 +32,7 @@ def embedder(embedding_model: str) -> Any:
     """all-MiniLM-L6-v2 (int8 ONNX), the embedder the test gateways load."""
     from retriever.embedder import Embedder
 
-    return Embedder(embedding_model, backend="onnx")
+    return Embedder(embedding_model, backend="onnx", cache_dir=TEST_CACHE)
 
 
 @pytest.fixture(scope="session")
