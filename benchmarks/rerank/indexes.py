@@ -41,7 +41,7 @@ def corpus_index(embedder: Embedder, cache: Path) -> SearchIndex:
         root,
         params=DEFAULT_CHUNKS,
         hybrid=True,
-        cache=EmbeddingCache(cache / "embeddings", embedder.fingerprint, embedder.dimension),
+        cache=EmbeddingCache(cache / "embeddings", embedder.cache_key, embedder.dimension),
         show_progress=False,
         parse_cache=cache / "parsed",
     )

@@ -75,3 +75,15 @@ def test_http_embedder_records_the_same_model_as_the_in_process_one(model_path: 
     )
     with pytest.raises(EmbeddingServerError, match="unreachable"):
         remote.embed_documents(["x"])
+
+
+def test_the_embedding_cache_keeps_each_backends_vectors_apart(model_path: str, embedder, tmp_path):
+    """A build over http must not reuse int8 ONNX vectors cached for the same model folder, nor the reverse."""
+    from retriever.embedder import Embedder
+    from retriever.embedding.cache import EmbeddingCache
+
+    remote = Embedder(model_path, backend="http", url="http://127.0.0.1:9/v1")
+    onnx_cache = EmbeddingCache(tmp_path, embedder.cache_key, embedder.dimension)
+    onnx_cache.put_many(["chunk-hash"], embedder.embed_documents(TEXTS[:1]))
+    assert set(onnx_cache.get_many(["chunk-hash"])) == {"chunk-hash"}
+    assert EmbeddingCache(tmp_path, remote.cache_key, remote.dimension).get_many(["chunk-hash"]) == {}

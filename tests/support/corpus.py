@@ -44,6 +44,6 @@ def build_index(embedder: Any, root: Path, filings: tuple[str, ...] = FILINGS) -
     from retriever.embedding.cache import EmbeddingCache
     from retriever.index.builder import build_index as retriever_build
 
-    cache = EmbeddingCache(EMBEDDING_CACHE, embedder.fingerprint, embedder.dimension)
+    cache = EmbeddingCache(EMBEDDING_CACHE, embedder.cache_key, embedder.dimension)
     retriever_build(corpus_documents(filings), embedder, root, cache=cache, parse_cache=PARSE_CACHE)
     return root

@@ -55,6 +55,11 @@ class Embedder:
             encoder = TorchEncoder(files)
         self._encoder = encoder
         self.dimension = encoder.dimension
+        # Key of this embedder's vectors in an EmbeddingCache. The fingerprint names only the model folder (an
+        # index may load under another backend once check_vector_space has compared vectors), but a cache must
+        # not hand int8 ONNX vectors to a torch or http build: they differ (cosine ~0.99, and a served model's
+        # truncation may differ more), and a build would mix them without any check.
+        self.cache_key = f"{self.fingerprint}:{backend}"
         logger.info(
             "embedder %s (%s backend, dim %d, max %d tokens)",
             model,

@@ -13,10 +13,10 @@ _BATCH = 500
 class EmbeddingCache:
     """Vectors already computed for a model, so a rebuild never embeds the same text twice."""
 
-    def __init__(self, folder: Path, model_fingerprint: str, dimension: int) -> None:
+    def __init__(self, folder: Path, model_key: str, dimension: int) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self._path = folder / CACHE_FILE
-        self._model = model_fingerprint
+        self._model = model_key
         self._dim = dimension
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
