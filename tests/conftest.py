@@ -13,9 +13,10 @@ pytest_plugins = ["support.plugin"]
 
 
 # Folders whose tests mostly wait on another process (real vLLM, terraform against moto, the Lambda package
-# build). Under pytest-xdist (`make test`: `-n 2`) they run on one worker and every other folder on the second,
-# so each session or module fixture (the vLLM stack, the moto apply, the two-filing index, the synthetic
-# upstream) is set up by one worker only, and the waiting worker's core serves the in-process suites meanwhile.
+# build). Under pytest-xdist (`make test`: `-n 2`) they run on one worker and every other folder on the
+# second, so each session or module fixture (the vLLM stack, the moto apply, the two-filing index, the
+# synthetic upstream) is set up by one worker only, and the waiting worker's core serves the in-process
+# suites meanwhile.
 STACK_FOLDERS = ("e2e", "infra", "lambdas", "scripts")
 
 

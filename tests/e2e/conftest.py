@@ -111,8 +111,8 @@ def stack_env(
         STATE_DIR=str(tmp_path_factory.mktemp("e2e-state")),
         # Kept in the repository's git-ignored cache so a rerun reuses it when nothing changed.
         INDEX_DIR=str(repo_root / ".cache" / "index" / "e2e"),
-        # The suite's retriever cache: the build reuses what other fixtures parsed and embedded, and they reuse
-        # what it did (the filings overlap).
+        # The suite's retriever cache: the build reuses what other fixtures parsed and embedded, and they
+        # reuse what it did (the filings overlap).
         RAG_CACHE_DIR=str(TEST_CACHE),
         EMBEDDING_MODEL=embedding_model,
         RAG_API_KEYS=API_KEY,

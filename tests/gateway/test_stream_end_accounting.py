@@ -77,6 +77,6 @@ def test_the_done_frame_ends_the_body_so_the_request_counts_as_200():
 
 def test_a_client_leaving_before_the_last_frame_is_still_a_499():
     # A plain frame carrying [DONE] is not the end of the body: the hang-up comes before the response ends.
-    metrics, sent, counted = serve_to_a_client_that_hangs_up_on_done(Frames(DONE))
+    metrics, _sent, counted = serve_to_a_client_that_hangs_up_on_done(Frames(DONE))
     assert counted == [0.0]
     assert (count(metrics, "200"), count(metrics, "499")) == (0.0, 1.0)

@@ -78,7 +78,7 @@ def test_http_embedder_records_the_same_model_as_the_in_process_one(model_path: 
 
 
 def test_the_embedding_cache_keeps_each_backends_vectors_apart(model_path: str, embedder, tmp_path):
-    """A build over http must not reuse int8 ONNX vectors cached for the same model folder, nor the reverse."""
+    """A build over http must not reuse int8 ONNX vectors cached for the same model folder."""
     from retriever.embedder import Embedder
     from retriever.embedding.cache import EmbeddingCache
 
