@@ -152,6 +152,12 @@ start_gateway() {
     if [[ -z "${RAG_TOKENIZERS:-}" && -z "${VLLM_BASE_URL:-}" && -d "$vllm_model" ]]; then
       export RAG_TOKENIZERS="{\"$served_name\": \"$vllm_model\"}"
     fi
+    # vLLM on CPU: a five-passage prefill of the Qwen models takes tens of seconds on a busy 2-core machine
+    # and the first request after a start longer (benchmarks/answers/README.md); the 60 s production default
+    # would turn it into a 504.
+    if [[ -z "${RAG_TTFT_TIMEOUT:-}" && -z "${VLLM_BASE_URL:-}" ]]; then
+      export RAG_TTFT_TIMEOUT=300
+    fi
     launch gateway "$venv/bin/rag-gateway"
   )
   started_here+=(gateway)
