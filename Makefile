@@ -29,9 +29,9 @@ VLLM_BASE_URL ?=
 RAG_API_KEYS ?=
 STATE_DIR ?= $(REPO)/.state/$(GATEWAY_PORT)
 # Local chat model for `make up` (scripts/prepare_model.py MODELS: smollm2-135m, qwen2.5-coder-0.5b,
-# qwen2.5-coder-1.5b); benchmarks/answers/README.md has the figures behind the default. `make test` keeps the
-# 135M model: it is what the e2e tests need and it keeps CI short.
-# `make up`'s model: the most accurate local one whose first token comes in seconds here (benchmarks/answers).
+# qwen2.5-coder-1.5b): the most accurate one whose first token comes in seconds here; benchmarks/answers/README.md
+# has the figures behind the default. `make test` keeps the 135M model: it is what the e2e tests need and it
+# keeps CI short.
 LOCAL_LLM ?= qwen2.5-coder-0.5b
 TEST_LLM := smollm2-135m
 MODELS_DIR := $(REPO)/.cache/models

@@ -45,7 +45,7 @@ def load_or_build(
         root,
         params=params,
         hybrid=True,
-        cache=EmbeddingCache(cache / "embeddings", embedder.cache_key, embedder.dimension),
+        cache=EmbeddingCache.for_embedder(cache / "embeddings", embedder),
         show_progress=show_progress,
         parse_cache=cache / "parsed",
     )

@@ -171,7 +171,7 @@ def build_variant(
 
 
 def _cached_vectors(hashes: list[str], embedder: Embedder, cache: Path) -> tuple[np.ndarray, np.ndarray]:
-    store = EmbeddingCache(cache / "embeddings", embedder.cache_key, embedder.dimension)
+    store = EmbeddingCache.for_embedder(cache / "embeddings", embedder)
     known = store.get_many(list(dict.fromkeys(hashes)))
     vectors = np.zeros((len(hashes), embedder.dimension), dtype=np.float32)
     has_vector = np.zeros(len(hashes), dtype=bool)
@@ -184,7 +184,7 @@ def _cached_vectors(hashes: list[str], embedder: Embedder, cache: Path) -> tuple
 
 def _embed_missing(rows: list[dict[str, Any]], embedder: Embedder, cache: Path) -> None:
     """Embed texts not in the shared embedding cache (the expensive, cold part of a build)."""
-    store = EmbeddingCache(cache / "embeddings", embedder.cache_key, embedder.dimension)
+    store = EmbeddingCache.for_embedder(cache / "embeddings", embedder)
     text_of = {row["hash"]: row["embed_text"] for row in rows}
     unique = list(text_of)
     known = store.get_many(unique)

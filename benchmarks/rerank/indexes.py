@@ -41,7 +41,7 @@ def corpus_index(embedder: Embedder, cache: Path) -> SearchIndex:
         root,
         params=DEFAULT_CHUNKS,
         hybrid=True,
-        cache=EmbeddingCache(cache / "embeddings", embedder.cache_key, embedder.dimension),
+        cache=EmbeddingCache.for_embedder(cache / "embeddings", embedder),
         show_progress=False,
         parse_cache=cache / "parsed",
     )

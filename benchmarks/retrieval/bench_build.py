@@ -118,7 +118,7 @@ def main() -> None:
     cold = None
     for variant in [v.strip() for v in args.variants.split(",") if v.strip()]:
         # A fresh embedding cache per variant: every build is cold.
-        cache = EmbeddingCache(work / f"emb-cache-{variant}", embedder.cache_key, embedder.dimension)
+        cache = EmbeddingCache.for_embedder(work / f"emb-cache-{variant}", embedder)
         t = time.perf_counter()
         cpu0, kids0 = cpu_seconds(), children_cpu_seconds()
         result = build_index(
@@ -163,7 +163,7 @@ def main() -> None:
         work / "index-warm",
         params=params,
         index_type=args.index_type,
-        cache=EmbeddingCache(work / f"emb-cache-{first}", embedder.cache_key, embedder.dimension),
+        cache=EmbeddingCache.for_embedder(work / f"emb-cache-{first}", embedder),
         reuse_previous=False,
     )
     warm_s = time.perf_counter() - t

@@ -7,12 +7,11 @@ folders reuse them; the helpers are re-exported here for the tests that import t
 
 from __future__ import annotations
 
-from support.corpus import EMBEDDING_CACHE, FILINGS, REPO, build_index, corpus_documents, shared_data_dir
+from support.corpus import FILINGS, REPO, build_index, corpus_documents, shared_data_dir
 from support.inprocess import MODEL, Gateway, gateway_settings, serve
 from support.ports import free_port
 
 __all__ = [
-    "EMBEDDING_CACHE",
     "FILINGS",
     "MODEL",
     "REPO",

@@ -83,7 +83,7 @@ def test_the_embedding_cache_keeps_each_backends_vectors_apart(model_path: str, 
     from retriever.embedding.cache import EmbeddingCache
 
     remote = Embedder(model_path, backend="http", url="http://127.0.0.1:9/v1")
-    onnx_cache = EmbeddingCache(tmp_path, embedder.cache_key, embedder.dimension)
+    onnx_cache = EmbeddingCache.for_embedder(tmp_path, embedder)
     onnx_cache.put_many(["chunk-hash"], embedder.embed_documents(TEXTS[:1]))
     assert set(onnx_cache.get_many(["chunk-hash"])) == {"chunk-hash"}
-    assert EmbeddingCache(tmp_path, remote.cache_key, remote.dimension).get_many(["chunk-hash"]) == {}
+    assert EmbeddingCache.for_embedder(tmp_path, remote).get_many(["chunk-hash"]) == {}

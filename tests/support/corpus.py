@@ -12,9 +12,8 @@ FILINGS = ("AAPL_FY2024_10K.html", "NVDA_FY2024_10K.html")
 # the embedding cache, `parsed/` and `onnx/`. In-process builds and the e2e stack's `rag-index build` both use
 # it, so a filing that several fixtures index is parsed and embedded once per run (on a clean CI clone that is
 # what keeps the e2e and multi-year index builds short), and a re-run embeds nothing.
-TEST_CACHE = REPO / ".cache" / "tests"
 # Vectors persist between runs; the indexes themselves go to tmp.
-EMBEDDING_CACHE = TEST_CACHE
+TEST_CACHE = REPO / ".cache" / "tests"
 # Parsed filings, keyed by file checksum and parser version.
 PARSE_CACHE = TEST_CACHE / "parsed"
 
@@ -44,6 +43,6 @@ def build_index(embedder: Any, root: Path, filings: tuple[str, ...] = FILINGS) -
     from retriever.embedding.cache import EmbeddingCache
     from retriever.index.builder import build_index as retriever_build
 
-    cache = EmbeddingCache(EMBEDDING_CACHE, embedder.cache_key, embedder.dimension)
+    cache = EmbeddingCache.for_embedder(TEST_CACHE, embedder)
     retriever_build(corpus_documents(filings), embedder, root, cache=cache, parse_cache=PARSE_CACHE)
     return root

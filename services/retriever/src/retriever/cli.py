@@ -66,7 +66,7 @@ def _cache(args: argparse.Namespace, settings: RetrieverSettings, embedder):  # 
 
     if args.no_cache:
         return None
-    return EmbeddingCache(settings.cache_dir, embedder.cache_key, embedder.dimension)
+    return EmbeddingCache.for_embedder(settings.cache_dir, embedder)
 
 
 def _report_build(result, started: float) -> None:  # type: ignore[no-untyped-def]

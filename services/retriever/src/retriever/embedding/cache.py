@@ -1,10 +1,14 @@
-"""Persistent embedding cache keyed by (model fingerprint, text hash), stored in SQLite."""
+"""Persistent embedding cache keyed by (model and backend, text hash), stored in SQLite."""
 
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from retriever.embedder import Embedder
 
 CACHE_FILE = "embeddings.sqlite"
 _BATCH = 500
@@ -24,6 +28,11 @@ class EmbeddingCache:
                 "CREATE TABLE IF NOT EXISTS vectors "
                 "(model TEXT, hash TEXT, vec BLOB, PRIMARY KEY (model, hash))"
             )
+
+    @classmethod
+    def for_embedder(cls, folder: Path, embedder: "Embedder") -> "EmbeddingCache":
+        """The cache of `embedder`'s vectors in `folder`, under its `cache_key` (model and backend)."""
+        return cls(folder, embedder.cache_key, embedder.dimension)
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self._path, timeout=30)
