@@ -1,1 +1,1 @@
-"""Capacity plan: gateway and GPU tasks, and their cost, for a request rate (``python -m benchmarks capacity``)."""
+"""Capacity plan: gateway and GPU tasks and their cost at a rate (``python -m benchmarks capacity``)."""

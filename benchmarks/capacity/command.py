@@ -54,21 +54,26 @@ def main(args: argparse.Namespace) -> None:
         print(json.dumps({k: asdict(v) for k, v in rows.items()}, indent=2))
         return
     print(
-        f"{args.rpm:.0f} requests/min, {workload.prompt_tokens} prompt + {workload.output_tokens} output tokens, "
-        f"max_model_len {workload.max_model_len}, GPU target {args.gpu_target:.0%}, spot share {args.spot_share:.0%}"
+        f"{args.rpm:.0f} requests/min, {workload.prompt_tokens} prompt + {workload.output_tokens} output "
+        f"tokens, max_model_len {workload.max_model_len}, GPU target {args.gpu_target:.0%}, "
+        f"spot share {args.spot_share:.0%}"
     )
-    header = "precision | KV GB | seqs | step ms | prefill s | GPU s/req | rpm/GPU | GPU tasks | gateway tasks | $/h | $/1k answers"
+    header = (
+        "precision | KV GB | seqs | step ms | prefill s | GPU s/req | rpm/GPU | GPU tasks | gateway tasks | "
+        "$/h | $/1k answers"
+    )
     print(header)
     for name, p in rows.items():
         print(
-            f"{name} | {p.kv_cache_gb} | {p.concurrent_seqs} | {p.step_ms} | {p.prefill_s} | {p.gpu_s_per_request} | "
-            f"{p.requests_per_minute_per_gpu} | {p.gpu_tasks} | {p.gateway_tasks} | {p.cost_per_hour} | "
+            f"{name} | {p.kv_cache_gb} | {p.concurrent_seqs} | {p.step_ms} | {p.prefill_s} | "
+            f"{p.gpu_s_per_request} | {p.requests_per_minute_per_gpu} | {p.gpu_tasks} | {p.gateway_tasks} | "
+            f"{p.cost_per_hour} | "
             f"{p.cost_per_1000_answers}"
         )
         for note in p.notes:
             print(f"  {name}: {note}")
     any_plan = next(iter(rows.values()))
     print(
-        f"gateway: {any_plan.gateway_cpu_ms} CPU-ms/request, {any_plan.requests_per_minute_per_gateway} requests/min "
-        "per 1-vCPU task at the CPU target"
+        f"gateway: {any_plan.gateway_cpu_ms} CPU-ms/request, "
+        f"{any_plan.requests_per_minute_per_gateway} requests/min per 1-vCPU task at the CPU target"
     )

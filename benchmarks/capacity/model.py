@@ -120,7 +120,7 @@ def plan(
     notes: list[str] = []
     kv_gb = kv_cache_gb(gpu, model)
     seq_tokens = min(workload.prompt_tokens + workload.output_tokens, workload.max_model_len)
-    # vLLM reserves blocks as sequences grow; on average a running sequence holds its prompt plus half its output.
+    # vLLM reserves blocks as sequences grow: on average a sequence holds its prompt and half its output.
     mean_tokens = min(workload.prompt_tokens + workload.output_tokens / 2, workload.max_model_len)
     fit = int(kv_gb * GIB / (model.kv_bytes_per_token * mean_tokens)) if kv_gb > 0 else 0
     if kv_gb * GIB < model.kv_bytes_per_token * workload.max_model_len:
@@ -168,7 +168,7 @@ def plan(
         gateway_tasks=gateway_tasks,
         cost_per_hour=round(cost, 2),
         cost_per_1000_answers=round(cost / answers_per_hour * 1000, 4) if answers_per_hour else 0.0,
-        notes=notes + [f"sequence length {seq_tokens} tokens"],
+        notes=[*notes, f"sequence length {seq_tokens} tokens"],
     )
 
 

@@ -76,7 +76,9 @@ def test_an_unavailable_reranker_is_a_400_naming_the_parameter(client, upstream)
     # The vector-store search names its own parameter, from the same check.
     with pytest.raises(openai.BadRequestError) as caught:
         client.vector_stores.search(
-            "sec-10k", query=FIRST, ranking_options={"ranker": "http"}  # type: ignore[typeddict-item]
+            "sec-10k",
+            query=FIRST,
+            ranking_options={"ranker": "http"},  # type: ignore[typeddict-item]
         )
     error = caught.value.body
     assert error["param"] == "ranking_options.ranker" and "'http'" in error["message"]

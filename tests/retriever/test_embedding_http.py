@@ -15,7 +15,7 @@ def files(model_path: str):
 
 
 def _server(embedder, calls: list[int], fail_first: int = 0, scale: float = 3.0):
-    """An OpenAI-shaped /v1/embeddings handler computing vectors with the in-process encoder (unnormalised)."""
+    """An OpenAI-shaped /v1/embeddings handler: the in-process encoder's vectors, unnormalised."""
 
     def handle(request: httpx.Request) -> httpx.Response:
         calls.append(len(calls))

@@ -1,4 +1,4 @@
-"""`rag-index publish | pull | merge` and the S3 side of `rag-index build`: the indexer task's and sidecar's jobs."""
+"""`rag-index publish | pull | merge` and the S3 side of `rag-index build`: the indexer and sidecar jobs."""
 
 import argparse
 import logging
@@ -45,7 +45,7 @@ def shard_url(url: str, spec: ShardSpec) -> str:
 
 
 def fetch_corpus_from_s3(s3: Any, url: str, dest: Path, spec: ShardSpec | None) -> int:
-    """Download manifest.csv and the filings it lists (only this shard's when sharded); returns the file count."""
+    """Download manifest.csv and the filings it lists (this shard's only, when sharded); returns the count."""
     from retriever.index.shards import shard_of
 
     bucket, prefix = split_url(url)

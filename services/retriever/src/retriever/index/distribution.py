@@ -138,7 +138,7 @@ def _prune(versions: Path, keep: set[str]) -> None:
 def sync(
     s3: Any, url: str, dest: Path, interval_s: float, *, transient: tuple[type[BaseException], ...]
 ) -> None:
-    """Pull once (interval 0) or keep pulling forever; transient errors are logged, not fatal, when looping."""
+    """Pull once (interval 0) or keep pulling; when looping, transient errors are logged, not fatal."""
     if interval_s <= 0:
         pull_once(s3, url, dest)
         return
