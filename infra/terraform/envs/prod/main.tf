@@ -20,6 +20,8 @@ module "stack" {
   ingress_cidrs                   = var.ingress_cidrs
   waf_web_acl_arn                 = var.waf_web_acl_arn
   embedding_backend               = var.embedding_backend
+  indexer_embedding_backend       = var.indexer_embedding_backend
+  embedding_url                   = var.embedding_url
   sec_user_agent                  = var.sec_user_agent
   lambda_package_path             = abspath(var.lambda_package_path)
   enable_autoscaling              = var.enable_autoscaling

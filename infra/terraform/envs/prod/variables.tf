@@ -142,9 +142,21 @@ variable "waf_web_acl_arn" {
 }
 
 variable "embedding_backend" {
-  description = "Embedding backend of the indexer and the gateway (torch or onnx)."
+  description = "Embedding backend of the gateway, and of the indexer unless indexer_embedding_backend is set (torch, onnx or http)."
   type        = string
   default     = "torch"
+}
+
+variable "indexer_embedding_backend" {
+  description = "The indexer's embedding backend when it differs from the gateway's (e.g. http on the GPU service); null: embedding_backend."
+  type        = string
+  default     = null
+}
+
+variable "embedding_url" {
+  description = "OpenAI-compatible /v1 base URL of the embeddings server, required when either side uses http."
+  type        = string
+  default     = ""
 }
 
 variable "sec_user_agent" {

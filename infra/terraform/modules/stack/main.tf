@@ -3,6 +3,9 @@ data "aws_caller_identity" "current" {}
 locals {
   tags        = merge({ Project = "sec-10k-rag", Stack = var.name, ManagedBy = "terraform" }, var.tags)
   bucket_base = "${var.name}-${data.aws_caller_identity.current.account_id}"
+  # Bulk embedding is the indexer's cost at EDGAR scale: it may embed over http on a GPU while the gateway
+  # keeps its in-process query encoder (the gateway checks that both give the same vectors).
+  indexer_embedding_backend = coalesce(var.indexer_embedding_backend, var.embedding_backend)
 }
 
 module "kms" {
@@ -99,6 +102,7 @@ module "gateway" {
   index_bucket_name          = module.index.bucket_name
   index_bucket_arn           = module.index.bucket_arn
   embedding_backend          = var.embedding_backend
+  embedding_url              = var.embedding_backend == "http" ? var.embedding_url : ""
   api_key_digests_secret_arn = var.api_key_digests_secret_arn
   warmup_lambda_arn          = module.warmup.function_arn
   warmup_lambda_name         = module.warmup.function_name
@@ -119,7 +123,8 @@ module "indexer" {
   image              = var.indexer_image
   index_bucket_name  = module.index.bucket_name
   index_bucket_arn   = module.index.bucket_arn
-  embedding_backend  = var.embedding_backend
+  embedding_backend  = local.indexer_embedding_backend
+  embedding_url      = local.indexer_embedding_backend == "http" ? var.embedding_url : ""
   sec_user_agent     = var.sec_user_agent
   kms_key_arn        = module.kms.key_arn
   log_retention_days = var.log_retention_days

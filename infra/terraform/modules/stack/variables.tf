@@ -181,9 +181,29 @@ variable "gateway_max_count" {
 }
 
 variable "embedding_backend" {
-  description = "Embedding backend of both the indexer and the gateway (torch or onnx)."
+  description = "Embedding backend of the gateway's query encoder, and of the indexer unless indexer_embedding_backend says otherwise: torch, onnx, or http (with embedding_url)."
   type        = string
   default     = "torch"
+}
+
+variable "indexer_embedding_backend" {
+  description = "The indexer's embedding backend when it differs from the gateway's; typically http (embedding_url) so bulk embedding runs on a GPU while the gateway embeds queries in-process. Null: embedding_backend."
+  type        = string
+  default     = null
+}
+
+variable "embedding_url" {
+  description = "OpenAI-compatible /v1 base URL of the embeddings server (vLLM `--runner pooling` serving the index's model), for whichever of the gateway and the indexer uses the http backend; empty when neither does."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.embedding_url == "" || can(regex("^https?://[^/]+/v1$", var.embedding_url))
+    error_message = "embedding_url must be empty or an http(s) base URL ending in /v1 (the client posts to <url>/embeddings)."
+  }
+  validation {
+    condition     = (var.embedding_url != "") == contains([var.embedding_backend, coalesce(var.indexer_embedding_backend, var.embedding_backend)], "http")
+    error_message = "embedding_url is required when the gateway or the indexer uses the http embedding backend, and only then."
+  }
 }
 
 variable "gateway_extra_environment" {

@@ -46,11 +46,21 @@ class SkippedFile:
     reason: str
 
 
-def context_header(doc: SourceDocument, item: str | None, item_title: str | None) -> str:
+def context_header(doc: SourceDocument | ChunkMetadata, item: str | None, item_title: str | None) -> str:
     """Short line prepended to a chunk before embedding: company, form, fiscal year, Item."""
     year = f" fiscal {doc.fiscal_year}" if doc.fiscal_year else ""
     section = f"Item {item}. {item_title}" if item else (item_title or "")
     return f"{doc.company} ({doc.ticker}) {doc.form}{year} - {section}".strip(" -")
+
+
+def embedded_text(meta: ChunkMetadata, page_title: str, text: str) -> str:
+    """What is embedded for a chunk: its context header, its PDF page's title (if any), then its text.
+
+    The store keeps the text and the title, not this string: whoever re-embeds a stored chunk (the
+    http vector-space check) rebuilds it here, or it compares vectors of two different texts.
+    """
+    header = context_header(meta, meta.item, meta.item_title)
+    return f"{header}\n{page_title}\n{text}" if page_title else f"{header}\n{text}"
 
 
 def _parse_one(
@@ -118,11 +128,9 @@ def chunk_document(
     records: list[ChunkRecord] = []
     for piece in pieces:
         text = parsed.text[piece.start : piece.end]
-        sec = piece.section
         meta = piece_metadata(doc, parsed, piece)
-        header = context_header(doc, sec.item, sec.title)
         title = titles[meta.page - 1] if titles and meta.page else ""
-        embed_text = f"{header}\n{title}\n{text}" if title else f"{header}\n{text}"
+        embed_text = embedded_text(meta, title, text)
         records.append(ChunkRecord(text=text, embed_text=embed_text, metadata=meta, page_title=title))
     return records
 
