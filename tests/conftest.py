@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# Models never come from a hub in tests; every model is a local folder. Set here, when pytest imports this
+# first conftest, so it holds before any folder's conftest or plugin imports huggingface_hub or transformers
+# (they read these once, at import).
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # Shared fixtures (embedder, index, synthetic upstream, gateway factory) for every folder: tests/support.
 pytest_plugins = ["support.plugin"]
 
@@ -18,11 +23,6 @@ pytest_plugins = ["support.plugin"]
 # synthetic upstream) is set up by one worker only, and the waiting worker's core serves the in-process
 # suites meanwhile.
 STACK_FOLDERS = ("e2e", "infra", "lambdas", "scripts")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # Models never come from a hub in tests; every model is a local folder.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def worker_group(nodeid: str) -> str:

@@ -7,24 +7,19 @@ locally with transformers.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 from retriever.rerank.base import CandidateSet, RerankError
 from retriever.rerank.http import HttpReranker
+from support.vllm import VllmServer, start_vllm
 
 SERVED_NAME = "tiny-cross-encoder"
 MAX_MODEL_LEN = 512
-START_TIMEOUT_S = 900  # ~1 min on an idle 2-core machine, 3-4 min while other suites run
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
 QUERY = "How much did iPhone net sales grow in fiscal 2024?"
@@ -38,12 +33,6 @@ PASSAGES = [
     # Longer than the model's window together with the query: vLLM must truncate it, not fail the request.
     "Total net sales by category and geography. " * 120,
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -72,70 +61,24 @@ def cross_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@dataclass
-class RerankServer:
-    """A vLLM process serving the cross-encoder, started by scripts/vllm_serve.sh like the local stack."""
-
-    process: subprocess.Popen[bytes]
-    base_url: str
-    log: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        # vllm_serve.sh execs vLLM as the group leader; its engine and worker processes share the group.
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
-
-
 @pytest.fixture(scope="module")
 def rerank_server(
     repo_root: Path, cross_encoder_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RerankServer]:
-    port = _free_port()
+) -> Iterator[VllmServer]:
     log = tmp_path_factory.mktemp("rerank-vllm") / "vllm.log"
-    env = {
-        **os.environ,
-        "VLLM_MODEL": str(cross_encoder_dir),
-        "VLLM_SERVED_MODEL_NAME": SERVED_NAME,
-        "VLLM_PORT": str(port),
-        "VLLM_MAX_MODEL_LEN": str(MAX_MODEL_LEN),
-        # The pooling runner is what serves /rerank (the production flag); float32 instead of the script's
-        # bfloat16 so vLLM's scores can be compared with transformers' to 1e-4.
-        "VLLM_EXTRA_ARGS": "--runner pooling --dtype float32",
-    }
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            ["bash", str(repo_root / "scripts" / "vllm_serve.sh")],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = RerankServer(process, f"http://127.0.0.1:{port}/v1", log)
-    try:
-        waited = subprocess.run(
-            [
-                "bash",
-                str(repo_root / "scripts" / "wait_healthy.sh"),
-                f"http://127.0.0.1:{port}/health",
-                str(START_TIMEOUT_S),
-                str(process.pid),
-                str(log),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if waited.returncode != 0:
-            pytest.fail(f"vLLM with the cross-encoder did not become healthy:\n{waited.stderr}")
-        yield server
-    finally:
-        server.stop()
+    # The pooling runner is what serves /rerank (the production flag); float32 instead of the script's
+    # bfloat16 so vLLM's scores can be compared with transformers' to 1e-4.
+    server = start_vllm(
+        repo_root,
+        log,
+        VLLM_MODEL=str(cross_encoder_dir),
+        VLLM_SERVED_MODEL_NAME=SERVED_NAME,
+        VLLM_MAX_MODEL_LEN=str(MAX_MODEL_LEN),
+        VLLM_DTYPE="float32",
+        VLLM_EXTRA_ARGS="--runner pooling",
+    )
+    yield server
+    server.stop()
 
 
 def _candidates(query: str, texts: list[str]) -> CandidateSet:
@@ -156,7 +99,7 @@ def _local_scores(model_dir: Path, query: str, texts: list[str]) -> np.ndarray:
         return torch.sigmoid(model(**batch).logits.squeeze(-1)).numpy()
 
 
-def test_scores_are_the_models_own(rerank_server: RerankServer, cross_encoder_dir: Path):
+def test_scores_are_the_models_own(rerank_server: VllmServer, cross_encoder_dir: Path):
     with HttpReranker(rerank_server.base_url, SERVED_NAME, timeout=60) as reranker:
         scores = reranker.score(_candidates(QUERY, PASSAGES))
 
@@ -169,20 +112,20 @@ def test_scores_are_the_models_own(rerank_server: RerankServer, cross_encoder_di
     assert not np.all(np.diff(expected) < 0), "passages already in score order: an index mix-up would pass"
 
 
-def test_only_max_documents_reach_the_server(rerank_server: RerankServer, cross_encoder_dir: Path):
+def test_only_max_documents_reach_the_server(rerank_server: VllmServer, cross_encoder_dir: Path):
     with HttpReranker(rerank_server.base_url, SERVED_NAME, timeout=60, max_documents=2) as reranker:
         scores = reranker.score(_candidates(QUERY, PASSAGES[:4]))
     np.testing.assert_allclose(scores[:2], _local_scores(cross_encoder_dir, QUERY, PASSAGES[:2]), atol=1e-4)
     assert scores[2] > scores[3] and scores[2] < scores[:2].min()
 
 
-def test_unknown_model_is_a_rerank_error(rerank_server: RerankServer):
+def test_unknown_model_is_a_rerank_error(rerank_server: VllmServer):
     reranker = HttpReranker(rerank_server.base_url, "no-such-model", timeout=60)
     with reranker, pytest.raises(RerankError, match="answered 404: The model `no-such-model` does not exist"):
         reranker.score(_candidates(QUERY, PASSAGES[:2]))
 
 
-def test_down_server_raises_rerank_error_fast(rerank_server: RerankServer):
+def test_down_server_raises_rerank_error_fast(rerank_server: VllmServer):
     with HttpReranker(rerank_server.base_url, SERVED_NAME, timeout=60) as reranker:
         reranker.score(_candidates(QUERY, PASSAGES[:2]))  # a pooled keep-alive connection now exists
         rerank_server.stop()

@@ -1,7 +1,9 @@
 """Reliability and security suite: real gateway processes, a fault-injecting synthetic upstream, a tiny index.
 
-`embedding_model` and `embedder` come from tests/support/plugin.py; the fixtures below override the shared
-ones of the same name (`index_root`, `upstream_session`, `make_gateway`, ...) with processes and a tiny index.
+`embedding_model`, `embedder`, `upstream` (the session upstream, reset) and `gateway` (the shared gateway with
+that reset upstream) come from tests/support/plugin.py; the fixtures below override the shared ones of the
+same name (`index_root`, `upstream_session`, `shared_gateway`, `make_gateway`, ...) with processes and a tiny
+index, and the plugin's `upstream` and `gateway` pick up these overrides.
 
 Every process started here is stopped in teardown. The `soak` scenarios (minutes long) are deselected unless
 asked for with `-m soak` (tests/reliability/soak.sh, `make soak`).
@@ -9,7 +11,6 @@ asked for with `-m soak` (tests/reliability/soak.sh, `make soak`).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -20,9 +21,6 @@ import pytest
 from reliability.gateway_process import GatewayProcess, running_gateway
 from reliability.sse_client import MODEL
 from reliability.tiny_index import BASE_FILINGS, build_with_api, write_corpus
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -77,13 +75,6 @@ def upstream_session() -> Iterator[Any]:
         yield running
 
 
-@pytest.fixture
-def upstream(upstream_session: Any) -> Any:
-    """The shared synthetic upstream with faults, timing and counters reset."""
-    upstream_session.control.reset()
-    return upstream_session
-
-
 @pytest.fixture(scope="session")
 def gateway_defaults(index_root: Path, embedding_model: str) -> Callable[..., dict[str, Any]]:
     """Settings for a test gateway: fast retries, short timeouts, no index polling, JSON logs."""
@@ -117,12 +108,6 @@ def shared_gateway(
     """A default gateway process reused by scenarios that do not change its settings."""
     with running_gateway(log_dir, **gateway_defaults(upstream_session.base_url)) as gateway:
         yield gateway
-
-
-@pytest.fixture
-def gateway(shared_gateway: GatewayProcess, upstream: Any) -> GatewayProcess:
-    """The shared gateway, with a freshly reset upstream."""
-    return shared_gateway
 
 
 @pytest.fixture

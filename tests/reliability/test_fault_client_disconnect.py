@@ -8,18 +8,17 @@ import json
 import time
 
 import httpx
+from support.polling import wait_until
 from support.sse import content_token, read_tokens
 
 from reliability.sse_client import chat_body
 
 
-def wait_for_disconnect(upstream, timeout_s: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        stats = upstream.control.stats()
-        if stats["disconnects"]:
-            return stats
-        time.sleep(0.02)
+async def stats_after_a_disconnect(upstream) -> dict:
+    """The upstream's counters once it has seen a request closed (polled in a thread; the loop runs on)."""
+    await asyncio.to_thread(
+        wait_until, lambda: upstream.control.stats()["disconnects"], what="the upstream to see a close"
+    )
     return upstream.control.stats()
 
 
@@ -32,7 +31,7 @@ async def test_disconnect_mid_stream_closes_the_upstream_request(gateway, upstre
             assert r.status_code == 200
             assert await read_tokens(r, 3) == 3
         closed_at = time.time()
-    stats = await asyncio.to_thread(wait_for_disconnect, upstream)
+    stats = await stats_after_a_disconnect(upstream)
     assert len(stats["disconnects"]) == 1, stats["disconnects"]
     disconnect = stats["disconnects"][0]
     assert disconnect["phase"] == "streaming"
@@ -48,14 +47,14 @@ async def test_disconnect_before_first_token_closes_the_upstream_request(gateway
     upstream.control.set_faults(first_token_delay_s=first_token_s, delay_count=1)
     async with httpx.AsyncClient(timeout=30) as http:
         request = asyncio.create_task(http.post(gateway.url + "/v1/chat/completions", json=chat_body()))
-        deadline = time.monotonic() + 5
-        while upstream.control.stats()["active"] == 0 and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
+        await asyncio.to_thread(
+            wait_until, lambda: upstream.control.stats()["active"], what="the request to reach the upstream"
+        )
         assert upstream.control.stats()["active"] == 1
         request.cancel()
         closed_at = time.time()
         await asyncio.gather(request, return_exceptions=True)
-    stats = await asyncio.to_thread(wait_for_disconnect, upstream)
+    stats = await stats_after_a_disconnect(upstream)
     assert [d["phase"] for d in stats["disconnects"]] == ["before_first_token"]
     assert stats["disconnects"][0]["at"] - closed_at < first_token_s
     assert stats["active"] == 0
@@ -70,7 +69,7 @@ async def test_gateway_in_flight_gauge_returns_to_zero(gateway, upstream):
             async for line in r.aiter_lines():
                 if content_token(line):
                     break
-        await asyncio.to_thread(wait_for_disconnect, upstream)
+        await stats_after_a_disconnect(upstream)
         metrics = (await http.get(gateway.url + "/metrics")).text
     in_flight = [
         float(line.split()[-1])

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +17,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from support.inprocess import serve
+from support.ports import free_port
 
 QUERY = "iphone net sales"
 DOCS = [
@@ -78,33 +77,11 @@ def _app(state: FakeRerankServer) -> Starlette:
     return Starlette(routes=[Route("/v1/rerank", rerank, methods=["POST"])])
 
 
-@contextmanager
-def _serve(app: Starlette) -> Iterator[str]:
-    """The app under real uvicorn on a free loopback port, in a background thread."""
-    import uvicorn
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "fake rerank server did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
 @pytest.fixture(scope="module")
 def fake() -> Iterator[tuple[FakeRerankServer, str]]:
     state = FakeRerankServer()
-    with _serve(_app(state)) as base_url:
-        yield state, base_url
+    with serve(_app(state)) as url:
+        yield state, url + "/v1"
 
 
 @pytest.fixture
@@ -206,9 +183,7 @@ def test_slow_server_times_out_without_retrying(server):
 
 
 def test_down_server_raises_fast():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     # Nobody listens on `port` now: the connect is refused at once, both attempts.
     with HttpReranker(f"http://127.0.0.1:{port}/v1", "m", timeout=5.0) as reranker:
         started = time.monotonic()

@@ -6,21 +6,20 @@ these tests, not taken from an eval set.
 """
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from retriever.filters import parse_filter
 from retriever.hits import Hit
 from retriever.index import SearchIndex
-from support.corpus import build_index
 
-FILINGS = ("AAPL_FY2023_10K.pdf", "AAPL_FY2024_10K.html", "AAPL_FY2025_10K.html", "MSFT_FY2023_10K.pdf")
 K = 5
 
 
 @pytest.fixture(scope="module")
-def index(embedder, tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:  # type: ignore[no-untyped-def]
-    root = build_index(embedder, tmp_path_factory.mktemp("multi-year"), FILINGS)
-    return SearchIndex.load(root, embedder)
+def index(embedder, multi_year_index_root: Path) -> SearchIndex:  # type: ignore[no-untyped-def]
+    # The session's multi-year index (tests/support/plugin.py), which the gateway's filter tests also serve.
+    return SearchIndex.load(multi_year_index_root, embedder)
 
 
 def search(index: SearchIndex, turns: Sequence[str], filters: dict | None = None, **options) -> list[Hit]:  # type: ignore[no-untyped-def,type-arg]

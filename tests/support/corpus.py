@@ -8,6 +8,14 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 FILINGS = ("AAPL_FY2024_10K.html", "NVDA_FY2024_10K.html")
+# Three Apple years and Microsoft's FY2023: a wrong year, company or section shows in the hits' metadata,
+# and a fiscal-year filter keeps a strict part of the index (both FILINGS are FY2024).
+MULTI_YEAR_FILINGS = (
+    "AAPL_FY2023_10K.pdf",
+    "AAPL_FY2024_10K.html",
+    "AAPL_FY2025_10K.html",
+    "MSFT_FY2023_10K.pdf",
+)
 # One retriever cache folder (gitignored) for the whole suite, laid out as `rag-index` lays out RAG_CACHE_DIR:
 # the embedding cache, `parsed/` and `onnx/`. In-process builds and the e2e stack's `rag-index build` both use
 # it, so a filing that several fixtures index is parsed and embedded once per run (on a clean CI clone that is

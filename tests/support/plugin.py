@@ -1,24 +1,21 @@
 """Fixtures shared by every test folder (registered by tests/conftest.py through `pytest_plugins`).
 
 The defaults are the gateway suite's: the offline MiniLM embedder, a real index of two filings, one synthetic
-upstream per session and in-process gateways. A folder that needs something else under the same name (the
+upstream per session and in-process gateways; plus a multi-year index that the retriever's scope tests and
+the gateway's fiscal-year filter tests share. A folder that needs something else under the same name (the
 reliability suite's tiny index and gateway processes, the retriever's ONNX cache folder) overrides it.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from support.corpus import TEST_CACHE, build_index, embedding_model_path
+from support.corpus import MULTI_YEAR_FILINGS, TEST_CACHE, build_index, embedding_model_path
 from support.inprocess import MODEL, Gateway, gateway_factory, gateway_settings, serve
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +36,12 @@ def embedder(embedding_model: str) -> Any:
 def index_root(embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Index root built once per session from two filings (AAPL and NVDA FY2024)."""
     return build_index(embedder, tmp_path_factory.mktemp("index"))
+
+
+@pytest.fixture(scope="session")
+def multi_year_index_root(embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Index root built once per session from MULTI_YEAR_FILINGS (AAPL FY2023-FY2025, MSFT FY2023)."""
+    return build_index(embedder, tmp_path_factory.mktemp("multi-year"), MULTI_YEAR_FILINGS)
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +92,7 @@ def shared_gateway(
 
 @pytest.fixture
 def gateway(shared_gateway: Gateway, upstream: Any) -> Gateway:
-    """The shared gateway, with a freshly reset upstream."""
+    """The shared gateway (a folder's own `shared_gateway` if it has one), with a freshly reset upstream."""
     return shared_gateway
 
 
