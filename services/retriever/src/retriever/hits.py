@@ -47,6 +47,3 @@ class Hit:
     tokens: int | None = None  # embedding-model tokens of text, when the index recorded them
     # Why it ranked where it did (scores per stage), only when the search was asked to explain.
     explanation: dict[str, object] | None = None
-    # Headings at the top of the chunk's PDF page ("CONSOLIDATED STATEMENTS OF OPERATIONS / (In millions)"):
-    # a table chunk from the middle of a page has only rows, and this is where its statement and scale live.
-    page_title: str = ""

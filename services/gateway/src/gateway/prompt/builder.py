@@ -19,7 +19,7 @@ RAG_INSTRUCTIONS = (
     # 18 of 129 right with it against 14 without; small models otherwise drop the table's scale or answer
     # with a bare list of source numbers.
     "Answer in one to three sentences and start with the answer itself. For a figure, give the number with "
-    'its unit and the scale its source states (a table headed "in millions" means millions: write $1,577 '
+    "its unit and the scale its source states (a table headed \"in millions\" means millions: write $1,577 "
     "million, not $1,577). For a ratio or a change, compute it from the source figures and state the result. "
     "For a yes/no question, start with Yes or No and give the reason. Put the source number right after each "
     "fact, like [1]; never write a list of source numbers on its own."
@@ -76,29 +76,15 @@ def _neutralise(text: str) -> str:
     return text.replace(_OPEN, "\u2039\u2039\u2039").replace(_CLOSE, "\u203a\u203a\u203a")
 
 
-def _page_heading(hit: Hit) -> str | None:
-    # A chunk cut from the middle of a statement page is bare rows of numbers: the page's heading gives
-    # the model the statement and its scale ("in millions"). A chunk that starts with it needs no repeat.
-    title = hit.page_title.strip()
-    if not title:
-        return None
-    first = title.split(" / ", 1)[0]
-    return None if hit.text.lstrip().startswith(first) else title
-
-
 def source_label(hit: Hit) -> str:
-    """One-line provenance: company, form, fiscal year, item, page, and the page's heading for table rows."""
+    """One-line provenance: company, form, fiscal year, item, page."""
     m = hit.metadata
     parts = [p for p in (m.ticker or m.company, m.form, f"FY{m.fiscal_year}" if m.fiscal_year else None) if p]
     if m.item:
         parts.append(f"Item {m.item}" + (f" ({m.item_title})" if m.item_title else ""))
     if m.page is not None:
         parts.append(f"page {m.page}")
-    label = ", ".join(str(p) for p in parts)
-    heading = _page_heading(hit)
-    if heading:
-        label += f"; page heading: {heading}"
-    return _neutralise(label)
+    return _neutralise(", ".join(str(p) for p in parts))
 
 
 def _fence(number: int, hit: Hit) -> tuple[str, str]:

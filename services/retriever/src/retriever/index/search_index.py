@@ -264,7 +264,6 @@ class SearchIndex:
                 metadata=self.store.metadata[i],
                 tokens=self.store.tokens[i],
                 explanation=explanations[n] if explanations is not None else None,
-                page_title=self.store.page_titles[i],
             )
             for n, (i, s) in enumerate(zip(ids.tolist(), scores.tolist(), strict=True))
             if score_threshold is None or s >= score_threshold
