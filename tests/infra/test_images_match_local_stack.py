@@ -41,7 +41,8 @@ def _containers(module: str) -> dict[str, dict[str, Any]]:
     """The module's ECS container definitions (`jsonencode([...])`), by container name."""
     [definitions] = hcl.attributes((MODULES / module / "main.tf").read_text(), "container_definitions")
     [containers] = hcl.call_args(definitions, "jsonencode")
-    return {container["name"]: container for container in hcl.parse(containers)}
+    assert isinstance(containers, list), containers
+    return {container["name"]: container for container in containers}
 
 
 def _variable_default(module: str, name: str) -> hcl.Value:
@@ -155,7 +156,7 @@ def _words(value: hcl.Value) -> list[str]:
         return [item if isinstance(item, str) else _sample(item) for item in value]
     if (branches := hcl.conditional(value)) is not None:
         return max((_words(branch) for branch in branches[1:]), key=len)
-    return [word for arg in hcl.call_args(value, "concat") for word in _words(hcl.parse(arg))]
+    return [word for arg in hcl.call_args(value, "concat") for word in _words(arg)]
 
 
 def _rag_index(words: list[str]) -> argparse.Namespace:
@@ -226,7 +227,7 @@ def _env_entries(value: hcl.Value) -> list[dict[str, Any]]:
         return value
     if (branches := hcl.conditional(value)) is not None:
         return [entry for branch in branches[1:] for entry in _env_entries(branch)]
-    return [entry for arg in hcl.call_args(value, "concat") for entry in _env_entries(hcl.parse(arg))]
+    return [entry for arg in hcl.call_args(value, "concat") for entry in _env_entries(arg)]
 
 
 def _gateway_environment() -> dict[str, hcl.Value]:
@@ -236,8 +237,7 @@ def _gateway_environment() -> dict[str, hcl.Value]:
         v for v in hcl.attributes(text, "environment") if isinstance(v, hcl.Expr) and "merge(" in v.text
     ]
     found: dict[str, hcl.Value] = {}
-    for arg in hcl.call_args(merged, "merge"):
-        value = hcl.parse(arg)
+    for value in hcl.call_args(merged, "merge"):
         branches = hcl.conditional(value)
         for part in branches[1:] if branches else (value,):
             if isinstance(part, dict):
@@ -268,22 +268,21 @@ def test_vllm_entrypoint_and_flags_match_vllm_serve():
     script_flags = [arg for arg in script_args if arg.startswith("--")]
     docker_cmd = image.exec_form("CMD")
     docker_flags = [arg for arg in docker_cmd if arg.startswith("--")]
-    literal, per_model = hcl.call_args(task["command"], "concat")
-    terraform = hcl.parse(literal)
+    terraform, per_model = hcl.call_args(task["command"], "concat")
     assert isinstance(terraform, list)
     terraform_flags = [arg for arg in terraform if isinstance(arg, str) and arg.startswith("--")]
     for flags in (script_flags, docker_flags, terraform_flags):
         assert [flag for flag in flags if flag in SHARED_FLAGS] == SHARED_FLAGS, flags
     # the GPU-only ones: in the image and the task (prefix caching per model, on by default), never in the
     # CPU script
-    assert hcl.parse(per_model) == hcl.Expr("each.value.flags")
+    assert per_model == hcl.Expr("each.value.flags")
     model_flags = hcl.attributes(module, "flags")[0]
     when_on = ["--enable-prefix-caching"]
-    prefix_caching = hcl.parse(hcl.call_args(model_flags, "concat")[0])
+    prefix_caching = hcl.call_args(model_flags, "concat")[0]
     assert hcl.conditional(prefix_caching) == ("m.enable_prefix_caching", when_on, [])
     models_type = hcl.block((MODULES / "vllm" / "variables.tf").read_text(), 'variable "models"')
     [caching] = hcl.attributes(models_type, "enable_prefix_caching")
-    assert [hcl.parse(arg) for arg in hcl.call_args(caching, "optional")] == [hcl.Expr("bool"), True]
+    assert hcl.call_args(caching, "optional") == [hcl.Expr("bool"), True]
     assert set(docker_flags) >= GPU_FLAGS
     assert {*terraform_flags, *when_on} >= GPU_FLAGS
     assert not GPU_FLAGS & set(script_flags)
@@ -342,7 +341,7 @@ def test_env_names_are_settings_fields():
     # The gateway task: every variable of local.environment (which the container's list is built from) and
     # its secrets.
     containers = _containers("gateway")
-    assert containers["gateway"]["environment"] == hcl.Expr(
+    assert containers["gateway"]["environment"] == hcl.parse(
         "[for k in sort(keys(local.environment)) : { name = k, value = local.environment[k] }]"
     )
     task = _rag(set(_gateway_environment())) | {secret["name"] for secret in containers["gateway"]["secrets"]}

@@ -1,8 +1,10 @@
-"""The subset of HCL the Terraform modules' task definitions use, read into Python values.
+"""Terraform files read with python-hcl2 into the Python values tests compare.
 
-Literals (strings without interpolation, numbers, booleans, null), lists and objects become Python values;
-anything else (a reference, a function call, a template, a conditional, a `for`) stays an `Expr` with its
-text, so a test compares what is written without evaluating Terraform.
+Why this adapter exists: python-hcl2 serializes a quoted string with its quotes ('"tcp"') and every other
+expression as "${...}" text, and leaves a whole function call, conditional or `for` as one such string. Tests
+want plain values: literals, lists and objects become Python values; anything else stays an `Expr` holding
+python-hcl2's text for it, which `call_args`, `conditional` and `parse` hand back to python-hcl2 to read
+further, so a test compares what is written without evaluating Terraform.
 """
 
 from __future__ import annotations
@@ -10,14 +12,22 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
-OPENERS = {"(": ")", "[": "]", "{": "}"}
+import hcl2
+from hcl2.rules.base import AttributeRule, BlockRule, BodyRule
+from hcl2.rules.containers import ObjectElemRule
+from hcl2.rules.expressions import ConditionalRule, ExpressionRule, ExprTermRule
+from hcl2.rules.functions import FunctionCallRule
+from hcl2.utils import SerializationOptions, is_dollar_string, process_escape_sequences, unwrap_dollar_string
+from hcl2.walk import find_all
+
+OPTIONS = SerializationOptions(with_comments=False, explicit_blocks=False, preserve_heredocs=False)
 
 
 @dataclass(frozen=True)
 class Expr:
-    """An HCL expression kept as written (comments dropped)."""
+    """An HCL expression as python-hcl2 writes it (use `parse` to compare one with source text)."""
 
     text: str
 
@@ -25,168 +35,88 @@ class Expr:
 Value: TypeAlias = "str | int | float | bool | list[Value] | dict[str, Value] | Expr | None"
 
 
-def _string_end(text: str, start: int) -> int:
-    """Index after the string literal opening at `start`, skipping escapes and `${...}` interpolations."""
-    i = start + 1
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-        elif text[i] == '"':
-            return i + 1
-        elif text.startswith(("${", "%{"), i):
-            i = _group_end(text, i + 1)
-        else:
-            i += 1
-    raise ValueError(f"unterminated string at {text[start : start + 40]!r}")
+def _unquote(text: str) -> str:
+    return process_escape_sequences(text[1:-1]) if text.startswith('"') and text.endswith('"') else text
 
 
-def _comment_end(text: str, start: int) -> int | None:
-    """Index of the newline ending a `#` or `//` comment at `start` (None when there is none)."""
-    if text[start] == "#" or text.startswith("//", start):
-        end = text.find("\n", start)
-        return len(text) if end < 0 else end
-    return None
+def _value(serialized: Any) -> Value:
+    """python-hcl2's serialized form as a `Value`."""
+    if isinstance(serialized, list):
+        return [_value(item) for item in serialized]
+    if isinstance(serialized, dict):
+        return {_unquote(key): _value(item) for key, item in serialized.items()}
+    if is_dollar_string(serialized):
+        return Expr(unwrap_dollar_string(serialized))
+    if not isinstance(serialized, str):
+        return serialized
+    if serialized.startswith('"'):
+        return Expr(serialized) if re.search(r"[$%]\{", serialized) else _unquote(serialized)
+    return Expr(serialized)  # a bare name such as `bool` comes without the ${...}
 
 
-def _group_end(text: str, start: int) -> int:
-    """Index after the bracket matching the one at `start`."""
-    closers = [OPENERS[text[start]]]
-    i = start + 1
-    while i < len(text):
-        char = text[i]
-        if char == '"':
-            i = _string_end(text, i)
-            continue
-        if (end := _comment_end(text, i)) is not None:
-            i = end
-            continue
-        if char in OPENERS:
-            closers.append(OPENERS[char])
-        elif char in ")]}":
-            if char != closers.pop():
-                raise ValueError(f"unbalanced {char!r} in {text[start : start + 60]!r}")
-            if not closers:
-                return i + 1
-        i += 1
-    raise ValueError(f"unclosed {text[start]!r} in {text[start : start + 60]!r}")
+def _of(rule: ExpressionRule) -> Value:
+    return _value(rule.serialize(OPTIONS))
 
 
-def _without_comments(text: str) -> str:
-    """`text` with every `#` and `//` comment removed (strings kept as they are)."""
-    kept, i = [], 0
-    while i < len(text):
-        if text[i] == '"':
-            end = _string_end(text, i)
-            kept.append(text[i:end])
-            i = end
-        elif (end := _comment_end(text, i)) is not None:
-            i = end
-        else:
-            kept.append(text[i])
-            i += 1
-    return "".join(kept)
-
-
-def _split(text: str, separators: str) -> list[str]:
-    """Top-level parts of `text` between separator characters, comments dropped."""
-    parts, current, i = [], [], 0
-    while i < len(text):
-        char = text[i]
-        if (end := _comment_end(text, i)) is not None:
-            i = end
-            continue
-        if char == '"' or char in OPENERS:
-            end = _string_end(text, i) if char == '"' else _group_end(text, i)
-            current.append(text[i:end])
-            i = end
-            continue
-        if char in separators:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-        i += 1
-    parts.append("".join(current))
-    return [part.strip() for part in parts if part.strip()]
-
-
-def _is_whole(text: str, start_char: str) -> bool:
-    if not text.startswith(start_char):
-        return False
-    end = _string_end(text, 0) if start_char == '"' else _group_end(text, 0)
-    return end == len(text)
-
-
-_ENTRY = re.compile(r'("[^"]+"|[A-Za-z_][\w.$-]*)\s*[=:](?!=)\s*(.*)', re.S)
+def _expression(expr: Value | str) -> ExpressionRule:
+    """The expression (parentheses kept, other wrappers dropped) an `Expr` or a source text holds."""
+    text = expr.text if isinstance(expr, Expr) else expr
+    if not isinstance(text, str):
+        raise ValueError(f"not an expression: {expr!r}")
+    [attribute] = find_all(hcl2.parses(f"value = {text}", discard_comments=True).body, AttributeRule)
+    rule = attribute.expression
+    while isinstance(rule, ExprTermRule) and not rule.parentheses:
+        rule = rule.expression
+    return rule
 
 
 def parse(text: str) -> Value:
-    """One expression as a Python value (an `Expr` unless it is a literal, list or object)."""
-    text = _without_comments(text).strip()
-    if _is_whole(text, '"'):
-        return Expr(text) if re.search(r"[$%]\{", text) else json.loads(text)
-    if _is_whole(text, "["):
-        inner = text[1:-1].strip()
-        return Expr(text) if inner.startswith("for ") else [parse(part) for part in _split(inner, ",")]
-    if _is_whole(text, "{"):
-        inner = text[1:-1].strip()
-        if inner.startswith("for "):
-            return Expr(text)
-        entries: dict[str, Value] = {}
-        for entry in _split(inner, ",\n"):
-            match = _ENTRY.fullmatch(entry)
-            if match is None:
-                raise ValueError(f"not an object entry: {entry!r}")
-            key = json.loads(match[1]) if match[1].startswith('"') else match[1]
-            entries[key] = parse(match[2])
-        return entries
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    if re.fullmatch(r"-?\d+\.\d*", text):
-        return float(text)
-    literals: dict[str, Value] = {"true": True, "false": False, "null": None}
-    return literals[text] if text in literals else Expr(text)
+    """One expression's source text as a Python value (an `Expr` unless it is a literal, list or object)."""
+    return _of(_expression(text))
 
 
-def call_args(expr: Value, function: str) -> list[str]:
-    """The argument texts of `function(...)` (fails when `expr` is not that call)."""
-    text = expr.text if isinstance(expr, Expr) else ""
-    if not (text.startswith(function + "(") and _group_end(text, len(function)) == len(text)):
+def call_args(expr: Value, function: str) -> list[Value]:
+    """The arguments of `function(...)`, parsed (fails when `expr` is not that call)."""
+    rule = _expression(expr)
+    if not (
+        isinstance(rule, FunctionCallRule) and "::".join(i.serialize() for i in rule.identifiers) == function
+    ):
         raise ValueError(f"not a {function}(...) call: {expr!r}")
-    return _split(text[len(function) + 1 : -1], ",")
+    return [_of(arg) for arg in rule.arguments.arguments] if rule.arguments else []
 
 
 def conditional(expr: Value) -> tuple[str, Value, Value] | None:
     """`condition ? a : b` as (condition text, a, b); None for any other expression."""
     if not isinstance(expr, Expr):
         return None
-    condition = _split(expr.text, "?")
-    if len(condition) != 2:
+    rule = _expression(expr)
+    if not isinstance(rule, ConditionalRule):
         return None
-    branches = _split(condition[1], ":")
-    if len(branches) != 2:
-        return None
-    return condition[0], parse(branches[0]), parse(branches[1])
+    condition = _of(rule.condition)
+    return (
+        condition.text if isinstance(condition, Expr) else str(condition),
+        _of(rule.if_true),
+        _of(rule.if_false),
+    )
 
 
-def attributes(text: str, name: str) -> list[Value]:
-    """Every `name = <expression>` in `text` (blocks and objects alike), parsed, in file order."""
+def attributes(source: str | BodyRule, name: str) -> list[Value]:
+    """Every `name = <expression>` in a file's text or a block body (blocks and objects alike), in order."""
+    tree = hcl2.parses(source, discard_comments=True) if isinstance(source, str) else source
     found = []
-    for match in re.finditer(rf"(?m)^\s*{re.escape(name)}\s*=(?!=)[ \t]*", text):
-        i = match.end()
-        while i < len(text) and text[i] != "\n" and _comment_end(text, i) is None:
-            char = text[i]
-            i = _string_end(text, i) if char == '"' else _group_end(text, i) if char in OPENERS else i + 1
-        found.append(parse(text[match.end() : i].strip().rstrip(",")))
+    for rule in find_all(tree, (AttributeRule, ObjectElemRule)):  # type: ignore[arg-type]
+        key = rule.identifier.serialize() if isinstance(rule, AttributeRule) else rule.key.serialize(OPTIONS)
+        if _unquote(str(key)) == name:
+            found.append(_of(rule.expression))
     return found
 
 
-def block(text: str, header: str) -> str:
+def block(text: str, header: str) -> BodyRule:
     """The body of the block whose header is `header`, e.g. `variable "container_port"`."""
-    match = re.search(rf"(?m)^{re.escape(header)}\s*\{{", text)
-    if match is None:
-        raise ValueError(f"no block {header!r}")
-    return text[match.end() : _group_end(text, match.end() - 1) - 1]
+    for rule in find_all(hcl2.parses(text, discard_comments=True), BlockRule):
+        if " ".join(str(label.serialize(OPTIONS)) for label in rule.labels) == header:
+            return rule.body
+    raise ValueError(f"no block {header!r}")
 
 
 def render(expr: Value, values: dict[str, str]) -> str:
@@ -194,7 +124,7 @@ def render(expr: Value, values: dict[str, str]) -> str:
     if isinstance(expr, str):
         return expr
     text = expr.text if isinstance(expr, Expr) else ""
-    if not _is_whole(text, '"'):
+    if not (len(text) > 1 and text.startswith('"') and text.endswith('"')):
         raise ValueError(f"not a string template: {expr!r}")
 
     def value_of(match: re.Match[str]) -> str:
