@@ -21,7 +21,7 @@ from retriever.embedding.cache import EmbeddingCache
 from retriever.hits import ChunkMetadata
 from retriever.index.lexical import LexicalIndex
 from retriever.index.store import ChunkStore
-from retriever.ingest import ChunkRecord, context_header, piece_metadata, split_at_pages
+from retriever.ingest import ChunkRecord, embedded_text, piece_metadata, split_at_pages
 from retriever.parsing.cache import parse_cached
 from retriever.parsing.document import ParsedDocument
 from retriever.parsing.page_titles import page_titles
@@ -55,7 +55,7 @@ def chunk_records(
     if not titles:
         return records
     page_title_list = page_titles(parsed)
-    return [_with_title(r, page_title_list, doc) for r in records]
+    return [_with_title(r, page_title_list) for r in records]
 
 
 def _records(
@@ -76,21 +76,18 @@ def _records(
     )
     records: list[ChunkRecord] = []
     for piece in pieces:
-        sec = piece.section
         meta = piece_metadata(doc, parsed, piece)
         text = parsed.text[piece.start : piece.end]
-        header = context_header(doc, sec.item, sec.title)
-        records.append(ChunkRecord(text=text, embed_text=f"{header}\n{text}", metadata=meta))
+        records.append(ChunkRecord(text=text, embed_text=embedded_text(meta, "", text), metadata=meta))
     return records
 
 
-def _with_title(record: ChunkRecord, titles: list[str], doc: SourceDocument) -> ChunkRecord:
+def _with_title(record: ChunkRecord, titles: list[str]) -> ChunkRecord:
     meta = record.metadata
     title = titles[meta.page - 1] if meta.page and titles else ""
     if not title:
         return record
-    header = context_header(doc, meta.item, meta.item_title)
-    return ChunkRecord(text=record.text, embed_text=f"{header}\n{title}\n{record.text}", metadata=meta)
+    return ChunkRecord(text=record.text, embed_text=embedded_text(meta, title, record.text), metadata=meta)
 
 
 @dataclass(frozen=True)

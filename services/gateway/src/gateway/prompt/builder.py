@@ -19,7 +19,7 @@ RAG_INSTRUCTIONS = (
     # 18 of 129 right with it against 14 without; small models otherwise drop the table's scale or answer
     # with a bare list of source numbers.
     "Answer in one to three sentences and start with the answer itself. For a figure, give the number with "
-    "its unit and the scale its source states (a table headed \"in millions\" means millions: write $1,577 "
+    'its unit and the scale its source states (a table headed "in millions" means millions: write $1,577 '
     "million, not $1,577). For a ratio or a change, compute it from the source figures and state the result. "
     "For a yes/no question, start with Yes or No and give the reason. Put the source number right after each "
     "fact, like [1]; never write a list of source numbers on its own."
