@@ -49,19 +49,14 @@ def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    """A moto server on loopback, stopped at the end of the session."""
-    moto = Path(sys.executable).with_name("moto_server")
-    if not moto.exists():
-        pytest.fail(
-            f"moto_server not found next to {sys.executable}; install moto[server] (requirements-dev.txt)"
-        )
+    """A moto server on loopback (with the Step Functions calls it lacks, moto_sfn.py), stopped at the end."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     # AWS-managed policies (AmazonECSTaskExecutionRolePolicy, ...) exist in moto only when loaded; without
     # them the provider retries each attachment as an IAM propagation delay for minutes.
     env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
     proc = subprocess.Popen(
-        [str(moto), "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, str(Path(__file__).with_name("moto_sfn.py")), "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,

@@ -103,6 +103,9 @@ def applied(terraform: Terraform, moto_endpoint: str, tmp_path_factory: pytest.T
         "api_key_digests_secret_arn": digests,
         "hf_token_secret_arn": hf_token,
         "lambda_package_path": str(package),
+        # Bulk embedding on the stack's own GPU embedding server; the gateway keeps its in-process encoder.
+        "indexer_embedding_backend": "http",
+        "embedder": {"enabled": True},
         "enable_autoscaling": False,
         "deletion_protection": False,
         "force_destroy_buckets": True,
@@ -158,10 +161,10 @@ def test_outputs_are_read_back(applied):
     assert out["vllm_alb_dns_name"]
     assert out["cluster_name"] == "sec-rag"
     assert out["gateway_service_name"] == "sec-rag-gateway"
-    assert set(out["vllm_service_names"]) == {"qwen7b", "llama8b"}
+    assert set(out["vllm_service_names"]) == {"qwen7b", "llama8b", "embedder"}
     assert out["index_bucket"].startswith("sec-rag-") and out["index_bucket"].endswith("-index")
     assert out["warmup_lambda_name"] == "sec-rag-warmup"
-    assert out.get("indexer_state_machine_arn") is None  # the sharded build is opt-in (sharded_build)
+    assert out["indexer_state_machine_arn"].endswith(":stateMachine:sec-rag-indexer-sharded-build")
     assert out["vllm_upstreams"] == {
         "qwen2.5-7b-instruct": "http://qwen7b.vllm.internal/v1",
         "llama8b": "http://llama8b.vllm.internal/v1",
@@ -177,6 +180,7 @@ def test_emulated_resources_exist(applied):
     assert {s["serviceName"] for s in services} == {
         "sec-rag-vllm-qwen7b",
         "sec-rag-vllm-llama8b",
+        "sec-rag-vllm-embedder",
         "sec-rag-gateway",
     }
     vllm = next(s for s in services if s["serviceName"] == "sec-rag-vllm-qwen7b")
@@ -233,3 +237,64 @@ def test_gateway_env_matches_settings(applied):
     assert env["RAG_WARMUP_LAMBDA_NAME"] == "sec-rag-warmup"
     assert [s["name"] for s in gateway["secrets"]] == ["RAG_API_KEY_DIGESTS"]
     assert Path(env["RAG_INDEX_DIR"]).is_absolute()
+
+
+def _option(command: list[str], flag: str) -> str:
+    return command[command.index(flag) + 1]
+
+
+def test_sharded_build_state_machine(applied):
+    """The state machine runs an indexer task per shard, then a merge publishing where the gateway pulls."""
+    endpoint, out = applied["endpoint"], applied["outputs"]
+    sfn = _aws(endpoint, "stepfunctions")
+    machine = sfn.describe_state_machine(stateMachineArn=out["indexer_state_machine_arn"])
+    assert machine["tracingConfiguration"] == {"enabled": True}
+    assert machine["loggingConfiguration"]["level"] == "ERROR"
+    states = json.loads(machine["definition"])["States"]
+    assert [states["Plan"]["Next"], states["BuildShards"]["Next"]] == ["BuildShards", "Merge"]
+
+    shards = [item["command"] for item in states["Plan"]["Result"]]
+    assert [_option(c, "--shard") for c in shards] == ["0/4", "1/4", "2/4", "3/4"]
+    shard_urls = [_option(c, "--publish") for c in shards]
+    assert len(set(shard_urls)) == 4  # each shard publishes to its own prefix
+
+    ecs = _aws(endpoint, "ecs")
+    gateway = ecs.describe_task_definition(taskDefinition="sec-rag-gateway")["taskDefinition"]
+    sync = next(c for c in gateway["containerDefinitions"] if c["name"] == "index-sync")
+    index_url = _option(sync["command"], "--url")
+    assert index_url.startswith(f"s3://{out['index_bucket']}/")
+    assert all(url.startswith(f"{index_url}/shards/") for url in shard_urls)
+    merge = states["Merge"]["Parameters"]["Overrides"]["ContainerOverrides"][0]["Command"]
+    assert merge[:2] == ["rag-index", "merge"]
+    assert (_option(merge, "--shards-url"), _option(merge, "--count")) == (index_url, "4")
+    assert _option(merge, "--publish") == index_url
+
+    # Every task the machine starts is the applied indexer task definition, on the stack's cluster.
+    indexer = ecs.describe_task_definition(taskDefinition="sec-rag-indexer")["taskDefinition"]
+    shard_task = states["BuildShards"]["ItemProcessor"]["States"]["BuildShard"]
+    for task in (shard_task, states["Merge"]):
+        assert task["Resource"].endswith(":states:::ecs:runTask.sync")
+        assert task["Parameters"]["TaskDefinition"] == indexer["taskDefinitionArn"]
+        assert task["Parameters"]["Cluster"].endswith(f":cluster/{out['cluster_name']}")
+
+
+def test_indexer_embeds_on_the_embedding_server(applied):
+    """With embedder.enabled and an http indexer, the indexer calls the stack's server; the gateway not."""
+    ecs = _aws(applied["endpoint"], "ecs")
+
+    def env(family: str, container: str) -> dict[str, str]:
+        task_def = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
+        found = next(c for c in task_def["containerDefinitions"] if c["name"] == container)
+        return {e["name"]: e["value"] for e in found.get("environment", [])}
+
+    indexer = env("sec-rag-indexer", "indexer")
+    assert indexer["RAG_EMBEDDING_BACKEND"] == "http"
+    assert indexer["RAG_EMBEDDING_URL"] == "http://embedder.vllm.internal/v1"
+    assert indexer["RAG_EMBEDDING_SERVED_MODEL"] == "BAAI/bge-small-en-v1.5"
+    gateway = env("sec-rag-gateway", "gateway")
+    assert gateway["RAG_EMBEDDING_BACKEND"] == "torch"
+    assert not {"RAG_EMBEDDING_URL", "RAG_EMBEDDING_SERVED_MODEL"} & set(gateway)
+
+    embedder = ecs.describe_task_definition(taskDefinition="sec-rag-vllm-embedder")["taskDefinition"]
+    command = embedder["containerDefinitions"][0]["command"]
+    assert command[command.index("--runner") + 1] == "pooling"

@@ -12,6 +12,7 @@ module "stack" {
   vllm_image                      = var.vllm_image
   models                          = var.models
   reranker                        = var.reranker
+  embedder                        = var.embedder
   hf_token_secret_arn             = var.hf_token_secret_arn
   gateway_image                   = var.gateway_image
   indexer_image                   = var.indexer_image
@@ -22,6 +23,9 @@ module "stack" {
   embedding_backend               = var.embedding_backend
   indexer_embedding_backend       = var.indexer_embedding_backend
   embedding_url                   = var.embedding_url
+  embedding_served_model          = var.embedding_served_model
+  indexer_sharded_build           = var.indexer_sharded_build
+  indexer_shard_count             = var.indexer_shard_count
   sec_user_agent                  = var.sec_user_agent
   lambda_package_path             = abspath(var.lambda_package_path)
   enable_autoscaling              = var.enable_autoscaling

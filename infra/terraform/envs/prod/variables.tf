@@ -83,6 +83,26 @@ variable "models" {
   }
 }
 
+variable "embedder" {
+  description = "Optional embedding server for the http embedding backend, on its own vLLM GPU service (fields: modules/vllm); with indexer_embedding_backend = \"http\" bulk indexing embeds on a GPU. Raise gpu_max_instances to match its max_count."
+  type = object({
+    enabled                = optional(bool, false)
+    model                  = optional(string, "BAAI/bge-small-en-v1.5")
+    served_model_name      = optional(string)
+    max_model_len          = optional(number, 512)
+    gpu_memory_utilization = optional(number, 0.50)
+    extra_args             = optional(list(string), [])
+    cpu                    = optional(number, 3584)
+    memory                 = optional(number, 14336)
+    min_count              = optional(number, 0)
+    max_count              = optional(number, 2)
+    working_hours_count    = optional(number, 1)
+    requests_per_target    = optional(number, 600)
+  })
+  default  = {}
+  nullable = false
+}
+
 variable "reranker" {
   description = "Optional cross-encoder for the gateway's http reranker, on its own vLLM GPU service (fields: modules/vllm). Enabling it adds up to max_count GPU tasks: raise gpu_max_instances to match."
   type = object({
@@ -151,6 +171,24 @@ variable "indexer_embedding_backend" {
   description = "The indexer's embedding backend when it differs from the gateway's (e.g. http on the GPU service); null: embedding_backend."
   type        = string
   default     = null
+}
+
+variable "embedding_served_model" {
+  description = "Model name served at embedding_url; empty: the model folder's id."
+  type        = string
+  default     = ""
+}
+
+variable "indexer_sharded_build" {
+  description = "Create the Step Functions state machine of the sharded index build (see modules/indexer)."
+  type        = bool
+  default     = true
+}
+
+variable "indexer_shard_count" {
+  description = "Parallel indexer tasks of the sharded build."
+  type        = number
+  default     = 4
 }
 
 variable "embedding_url" {

@@ -25,6 +25,9 @@ locals {
       PYTHONDONTWRITEBYTECODE = "1"
     },
     var.embedding_url == "" ? {} : { RAG_EMBEDDING_URL = var.embedding_url },
+    var.embedding_url == "" || var.embedding_served_model == "" ? {} : {
+      RAG_EMBEDDING_SERVED_MODEL = var.embedding_served_model
+    },
     # Only with a reranker service: without one the gateway keeps its default second stage.
     var.reranker == null ? {} : {
       RAG_RERANKER       = "http"

@@ -189,6 +189,12 @@ variable "embedding_url" {
   }
 }
 
+variable "embedding_served_model" {
+  description = "RAG_EMBEDDING_SERVED_MODEL: the model name the server at embedding_url serves; empty: the model folder's id."
+  type        = string
+  default     = ""
+}
+
 variable "api_key_digests_secret_arn" {
   description = "Secrets Manager ARN whose value is RAG_API_KEY_DIGESTS (sha256 digests of client keys); injected by ECS."
   type        = string

@@ -107,6 +107,8 @@ resource "aws_ecs_task_definition" "this" {
         { name = "HF_HOME", value = "/work/hf-home" },
         ], var.embedding_url == "" ? [] : [
         { name = "RAG_EMBEDDING_URL", value = var.embedding_url },
+        ], var.embedding_url == "" || var.embedding_served_model == "" ? [] : [
+        { name = "RAG_EMBEDDING_SERVED_MODEL", value = var.embedding_served_model },
       ])
       mountPoints = [{ sourceVolume = "work", containerPath = "/work", readOnly = false }]
       logConfiguration = {

@@ -1,7 +1,8 @@
 # Sharded index build: a Step Functions Map state runs the indexer task definition as shard_count parallel
 # Fargate tasks (`rag-index build --shard i/n`, each publishing below <index>/shards/i-of-n/), then one merge
 # task (`rag-index merge`) joins them and publishes the index with the same atomic CURRENT switch.
-# Opt-in (sharded_build = true): moto cannot apply it, so the local checks are validate and terraform test.
+# Created when sharded_build is true (the stack's default). moto lacks two of the calls the provider makes for it;
+# tests/infra/moto_sfn.py adds them, so the emulator apply covers it.
 # Start it with `aws stepfunctions start-execution --state-machine-arn <output state_machine_arn>`.
 
 locals {

@@ -139,3 +139,9 @@ variable "embedding_url" {
   type        = string
   default     = ""
 }
+
+variable "embedding_served_model" {
+  description = "Model name the server at embedding_url serves (RAG_EMBEDDING_SERVED_MODEL); empty: the model folder's id."
+  type        = string
+  default     = ""
+}

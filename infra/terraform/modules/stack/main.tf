@@ -6,6 +6,10 @@ locals {
   # Bulk embedding is the indexer's cost at EDGAR scale: it may embed over http on a GPU while the gateway
   # keeps its in-process query encoder (the gateway checks that both give the same vectors).
   indexer_embedding_backend = coalesce(var.indexer_embedding_backend, var.embedding_backend)
+  # An explicit embedding_url wins; otherwise the stack's own embedder service, when enabled.
+  embedding_server = var.embedding_url != "" ? { url = var.embedding_url, model = var.embedding_served_model } : (
+    module.vllm.embedder == null ? { url = "", model = "" } : module.vllm.embedder
+  )
 }
 
 module "kms" {
@@ -69,6 +73,7 @@ module "vllm" {
   image                             = var.vllm_image
   models                            = var.models
   reranker                          = var.reranker
+  embedder                          = var.embedder
   hf_token_secret_arn               = var.hf_token_secret_arn
   health_check_grace_period_seconds = var.vllm_health_check_grace_period_seconds
   enable_autoscaling                = var.enable_autoscaling
@@ -102,7 +107,8 @@ module "gateway" {
   index_bucket_name          = module.index.bucket_name
   index_bucket_arn           = module.index.bucket_arn
   embedding_backend          = var.embedding_backend
-  embedding_url              = var.embedding_backend == "http" ? var.embedding_url : ""
+  embedding_url              = var.embedding_backend == "http" ? local.embedding_server.url : ""
+  embedding_served_model     = var.embedding_backend == "http" ? local.embedding_server.model : ""
   api_key_digests_secret_arn = var.api_key_digests_secret_arn
   warmup_lambda_arn          = module.warmup.function_arn
   warmup_lambda_name         = module.warmup.function_name
@@ -115,20 +121,23 @@ module "gateway" {
 }
 
 module "indexer" {
-  source             = "../indexer"
-  name               = "${var.name}-indexer"
-  vpc_id             = module.network.vpc_id
-  cluster_arn        = module.cluster.cluster_arn
-  subnet_ids         = module.network.private_subnet_ids
-  image              = var.indexer_image
-  index_bucket_name  = module.index.bucket_name
-  index_bucket_arn   = module.index.bucket_arn
-  embedding_backend  = local.indexer_embedding_backend
-  embedding_url      = local.indexer_embedding_backend == "http" ? var.embedding_url : ""
-  sec_user_agent     = var.sec_user_agent
-  kms_key_arn        = module.kms.key_arn
-  log_retention_days = var.log_retention_days
-  tags               = local.tags
+  source                 = "../indexer"
+  name                   = "${var.name}-indexer"
+  vpc_id                 = module.network.vpc_id
+  cluster_arn            = module.cluster.cluster_arn
+  subnet_ids             = module.network.private_subnet_ids
+  image                  = var.indexer_image
+  index_bucket_name      = module.index.bucket_name
+  index_bucket_arn       = module.index.bucket_arn
+  embedding_backend      = local.indexer_embedding_backend
+  embedding_url          = local.indexer_embedding_backend == "http" ? local.embedding_server.url : ""
+  embedding_served_model = local.indexer_embedding_backend == "http" ? local.embedding_server.model : ""
+  sharded_build          = var.indexer_sharded_build
+  shard_count            = var.indexer_shard_count
+  sec_user_agent         = var.sec_user_agent
+  kms_key_arn            = module.kms.key_arn
+  log_retention_days     = var.log_retention_days
+  tags                   = local.tags
 }
 
 module "warmup" {

@@ -18,6 +18,11 @@ output "vllm_upstreams" {
   value       = module.vllm.upstreams
 }
 
+output "embedder" {
+  description = "The embedding server's URL and served model name, or null when embedder.enabled is false."
+  value       = module.vllm.embedder
+}
+
 output "reranker" {
   description = "The cross-encoder's rerank base URL and served model name given to the gateway, or null when disabled."
   value       = module.vllm.reranker

@@ -116,6 +116,26 @@ variable "reranker" {
   nullable = false
 }
 
+variable "embedder" {
+  description = "Optional embedding server on its own vLLM service (the images' embedding model, `--runner pooling`); when enabled and embedding_url is empty, whichever side uses the http embedding backend calls it. Fields: modules/vllm."
+  type = object({
+    enabled                = optional(bool, false)
+    model                  = optional(string, "BAAI/bge-small-en-v1.5")
+    served_model_name      = optional(string)
+    max_model_len          = optional(number, 512)
+    gpu_memory_utilization = optional(number, 0.50)
+    extra_args             = optional(list(string), [])
+    cpu                    = optional(number, 3584)
+    memory                 = optional(number, 14336)
+    min_count              = optional(number, 0)
+    max_count              = optional(number, 2)
+    working_hours_count    = optional(number, 1)
+    requests_per_target    = optional(number, 600)
+  })
+  default  = {}
+  nullable = false
+}
+
 variable "hf_token_secret_arn" {
   description = "Secrets Manager ARN of the Hugging Face token (null for public models)."
   type        = string
@@ -192,6 +212,18 @@ variable "indexer_embedding_backend" {
   default     = null
 }
 
+variable "indexer_sharded_build" {
+  description = "Create the Step Functions state machine that builds the index as indexer_shard_count parallel tasks and a merge (free while idle)."
+  type        = bool
+  default     = true
+}
+
+variable "indexer_shard_count" {
+  description = "Parallel indexer tasks of the sharded build (rag-index build --shard i/n, then rag-index merge)."
+  type        = number
+  default     = 4
+}
+
 variable "embedding_url" {
   description = "OpenAI-compatible /v1 base URL of the embeddings server (vLLM `--runner pooling` serving the index's model), for whichever of the gateway and the indexer uses the http backend; empty when neither does."
   type        = string
@@ -201,9 +233,15 @@ variable "embedding_url" {
     error_message = "embedding_url must be empty or an http(s) base URL ending in /v1 (the client posts to <url>/embeddings)."
   }
   validation {
-    condition     = (var.embedding_url != "") == contains([var.embedding_backend, coalesce(var.indexer_embedding_backend, var.embedding_backend)], "http")
-    error_message = "embedding_url is required when the gateway or the indexer uses the http embedding backend, and only then."
+    condition     = (var.embedding_url != "" || var.embedder.enabled) == contains([var.embedding_backend, coalesce(var.indexer_embedding_backend, var.embedding_backend)], "http")
+    error_message = "An embeddings server (embedding_url, or embedder.enabled) is required when the gateway or the indexer uses the http embedding backend, and only then."
   }
+}
+
+variable "embedding_served_model" {
+  description = "Model name the server at embedding_url serves (RAG_EMBEDDING_SERVED_MODEL); empty: the model folder's id. Ignored with embedder.enabled and no embedding_url."
+  type        = string
+  default     = ""
 }
 
 variable "gateway_extra_environment" {

@@ -2,8 +2,9 @@ data "aws_region" "current" {}
 
 locals {
   reranker_key = "reranker"
-  # Every vLLM service: the chat models and, when enabled, the cross-encoder. Each gets a task definition,
-  # service, target group, host rule and DNS name; only var.models become chat upstreams.
+  embedder_key = "embedder"
+  # Every vLLM service: the chat models and, when enabled, the cross-encoder and the embedder. Each gets a task
+  # definition, service, target group, host rule and DNS name; only var.models become chat upstreams.
   services = merge(
     {
       for k, m in var.models : k => {
@@ -36,9 +37,27 @@ locals {
         requests_per_target = var.reranker.requests_per_target
       }
     } : {},
+    var.embedder.enabled ? {
+      (local.embedder_key) = {
+        model                  = var.embedder.model
+        served_model_name      = coalesce(var.embedder.served_model_name, var.embedder.model)
+        max_model_len          = var.embedder.max_model_len
+        gpu_memory_utilization = var.embedder.gpu_memory_utilization
+        # The pooling runner serves /v1/embeddings for a sentence-embedding model.
+        flags               = concat(["--runner", "pooling"], var.embedder.extra_args)
+        cpu                 = var.embedder.cpu
+        memory              = var.embedder.memory
+        min_count           = var.embedder.min_count
+        max_count           = var.embedder.max_count
+        working_hours_count = var.embedder.working_hours_count
+        requests_per_target = var.embedder.requests_per_target
+      }
+    } : {},
   )
-  served_names = { for k, s in local.services : k => s.served_model_name }
-  hostnames    = { for k in keys(local.services) : k => "${k}.${var.dns_zone_name}" }
+  # Fixed priorities for the optional services keep the models' priorities unchanged when they are switched.
+  fixed_priorities = { (local.reranker_key) = 99, (local.embedder_key) = 98 }
+  served_names     = { for k, s in local.services : k => s.served_model_name }
+  hostnames        = { for k in keys(local.services) : k => "${k}.${var.dns_zone_name}" }
   secrets = var.hf_token_secret_arn == null ? [] : [
     { name = "HF_TOKEN", valueFrom = var.hf_token_secret_arn },
   ]
@@ -160,9 +179,8 @@ resource "aws_lb_target_group" "this" {
 resource "aws_lb_listener_rule" "this" {
   for_each     = local.services
   listener_arn = aws_lb_listener.this.arn
-  # The reranker's fixed priority keeps the models' priorities unchanged when it is switched on or off.
-  priority = each.key == local.reranker_key ? 99 : 100 + index(sort(keys(var.models)), each.key)
-  tags     = var.tags
+  priority     = lookup(local.fixed_priorities, each.key, 100 + try(index(sort(keys(var.models)), each.key), 0))
+  tags         = var.tags
 
   action {
     type             = "forward"
@@ -186,6 +204,10 @@ resource "aws_route53_zone" "this" {
     precondition {
       condition     = !(var.reranker.enabled && contains(keys(var.models), local.reranker_key))
       error_message = "models may not have a key named \"reranker\" while reranker.enabled: that host name is the cross-encoder's."
+    }
+    precondition {
+      condition     = !(var.embedder.enabled && contains(keys(var.models), local.embedder_key))
+      error_message = "models may not have a key named \"embedder\" while embedder.enabled: that host name is the embedding server's."
     }
   }
 

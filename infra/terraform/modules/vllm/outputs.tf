@@ -26,6 +26,14 @@ output "reranker" {
   } : null
 }
 
+output "embedder" {
+  description = "The embedding server's base URL (ending in /v1) and served model name, or null when embedder.enabled is false."
+  value = var.embedder.enabled ? {
+    url   = "http://${local.hostnames[local.embedder_key]}/v1"
+    model = local.served_names[local.embedder_key]
+  } : null
+}
+
 output "warmup_targets" {
   description = "Service key -> ECS service, target group ARN and /health URL, the warm-up Lambda's WARMUP_TARGETS (the reranker included: it sleeps and wakes with the models)."
   value = {

@@ -76,6 +76,46 @@ variable "models" {
   }
 }
 
+variable "embedder" {
+  description = <<-EOT
+    Optional embedding server (the index's sentence-embedding model, e.g. BAAI/bge-small-en-v1.5) on its own vLLM
+    service (`--runner pooling`, one GPU task), routed by host embedder.<dns_zone_name>. It serves /v1/embeddings for
+    the indexer's and/or the gateway's http embedding backend, so bulk embedding runs on a GPU. The model must be
+    the weights baked into the images (the index manifest records their fingerprint and the gateway checks that
+    the server reproduces stored vectors). It sleeps and wakes with the models: run builds while it is awake, or
+    raise min_count for the build.
+  EOT
+  type = object({
+    enabled                = optional(bool, false)
+    model                  = optional(string, "BAAI/bge-small-en-v1.5")
+    served_model_name      = optional(string)
+    max_model_len          = optional(number, 512)
+    gpu_memory_utilization = optional(number, 0.50)
+    extra_args             = optional(list(string), [])
+    cpu                    = optional(number, 3584)
+    memory                 = optional(number, 14336)
+    min_count              = optional(number, 0)
+    max_count              = optional(number, 2)
+    working_hours_count    = optional(number, 1)
+    requests_per_target    = optional(number, 600)
+  })
+  default  = {}
+  nullable = false
+  validation {
+    condition     = var.embedder.gpu_memory_utilization > 0 && var.embedder.gpu_memory_utilization <= 0.98
+    error_message = "embedder.gpu_memory_utilization must be in (0, 0.98]."
+  }
+  validation {
+    condition     = var.embedder.min_count >= 0 && var.embedder.max_count >= 1 && var.embedder.min_count <= var.embedder.max_count && var.embedder.working_hours_count <= var.embedder.max_count
+    error_message = "embedder needs 0 <= min_count <= max_count, max_count >= 1 and working_hours_count <= max_count."
+  }
+  validation {
+    # The http encoder cuts texts to the model's max_seq_length (512 for bge-small); a shorter window refuses them.
+    condition     = var.embedder.max_model_len >= 256
+    error_message = "embedder.max_model_len must be at least the embedding model's max_seq_length (256 or more)."
+  }
+}
+
 variable "reranker" {
   description = <<-EOT
     Optional cross-encoder (e.g. BAAI/bge-reranker-v2-m3) on its own vLLM service (`--runner pooling`, one GPU task),
