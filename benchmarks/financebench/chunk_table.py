@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from retriever.filters import Column
 from retriever.hits import ChunkMetadata
 from retriever.index import SearchIndex
 from retriever.index.lexical import LexicalIndex
@@ -18,7 +19,7 @@ class ChunkTable:
     metadata: list[ChunkMetadata]
     vectors: np.ndarray
     lexical: LexicalIndex
-    columns: dict[str, np.ndarray]
+    columns: dict[str, Column]
     info: dict[str, Any]
     # Rows that have a vector; dense search is only valid over these.
     has_vector: np.ndarray

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from retriever.filters import FILTER_KEYS, CompoundFilter, FilterError, evaluate, parse_filter
+from retriever.filters import FILTER_KEYS, CodedStrings, CompoundFilter, FilterError, evaluate, parse_filter
 
 COLUMNS = {
     "ticker": np.array(["AAPL", "AAPL", "MSFT", "NVDA", "TSLA"]),
@@ -14,8 +14,17 @@ COLUMNS.update({k: np.array([""] * 5) for k in FILTER_KEYS if k not in COLUMNS a
 COLUMNS["page"] = np.array([np.nan] * 5)
 
 
-def rows(filt) -> list[int]:
-    return np.flatnonzero(evaluate(parse_filter(filt), COLUMNS)).tolist()
+# The store's layout: the same columns with every string key coded.
+CODED = {k: CodedStrings.of(v) if v.dtype.kind == "U" else v for k, v in COLUMNS.items()}
+
+
+@pytest.fixture(params=["plain", "coded"])
+def columns(request):
+    return COLUMNS if request.param == "plain" else CODED
+
+
+def rows(filt, columns=COLUMNS) -> list[int]:
+    return np.flatnonzero(evaluate(parse_filter(filt), columns)).tolist()
 
 
 @pytest.mark.parametrize(
@@ -32,11 +41,32 @@ def rows(filt) -> list[int]:
         ({"type": "eq", "key": "item", "value": "7"}, [1, 2]),
     ],
 )
-def test_comparisons(filt, expected):
-    assert rows(filt) == expected
+def test_comparisons(filt, expected, columns):
+    assert rows(filt, columns) == expected
 
 
-def test_compound_and_with_fiscal_year_range_and_in():
+@pytest.mark.parametrize("op", ["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"])
+@pytest.mark.parametrize("key", ["ticker", "item", "filing_date"])
+def test_coded_columns_match_string_comparison(op, key):
+    """Every operator on coded strings selects what comparing the strings selects, for held values, absent
+    values between and beyond them, and the empty string (which no row holds: '' marks a missing value)."""
+    held = sorted(set(COLUMNS[key].tolist()) - {""})
+    probes = [*held, "", "0", "~", held[0] + "x", held[-1][:-1]]
+    for value in probes:
+        filt = {"type": op, "key": key, "value": [value, held[0]] if op in ("in", "nin") else value}
+        parsed = parse_filter(filt)
+        plain = evaluate(parsed, COLUMNS).tolist()
+        assert evaluate(parsed, CODED).tolist() == plain, (op, value)
+
+
+def test_coded_strings_read_back_and_cost_four_bytes_a_row():
+    values = np.array(["Apple Inc.", "", "Microsoft Corporation", "Apple Inc."] * 1000)
+    coded = CodedStrings.of(values)
+    assert coded[np.arange(4)].tolist() == ["Apple Inc.", "", "Microsoft Corporation", "Apple Inc."]
+    assert coded.codes.nbytes == 4 * len(values) < values.nbytes / 20
+
+
+def test_compound_and_with_fiscal_year_range_and_in(columns):
     filt = {
         "type": "and",
         "filters": [
@@ -45,10 +75,10 @@ def test_compound_and_with_fiscal_year_range_and_in():
             {"type": "lte", "key": "fiscal_year", "value": "2024"},
         ],
     }
-    assert rows(filt) == [1, 2]
+    assert rows(filt, columns) == [1, 2]
 
 
-def test_compound_or():
+def test_compound_or(columns):
     filt = {
         "type": "or",
         "filters": [
@@ -56,7 +86,7 @@ def test_compound_or():
             {"type": "eq", "key": "ticker", "value": "TSLA"},
         ],
     }
-    assert rows(filt) == [3, 4]
+    assert rows(filt, columns) == [3, 4]
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """OpenAI vector-store filter grammar: parsing, validation and evaluation over metadata columns."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
@@ -104,13 +104,65 @@ def _coerce_value(kind: str, key: str, value: Any, param: str) -> Scalar | tuple
     return _coerce_scalar(key, value, param)
 
 
-def evaluate(filt: Filter, columns: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Boolean mask over rows; columns maps key → array (int keys: float with NaN, others: str with '')."""
+@dataclass(frozen=True)
+class CodedStrings:
+    """A string column as int32 codes into its sorted distinct values ('' = missing).
+
+    At millions of rows a fixed-width numpy string column costs 4 bytes per character per row (a company name
+    ~160 B) and compares strings on every filter; codes cost 4 B a row and compare integers. Because the
+    categories are sorted, comparing codes orders rows exactly as comparing their strings would, so every
+    operator (range ones on ISO dates included) keeps its meaning.
+    """
+
+    codes: np.ndarray
+    categories: np.ndarray
+
+    @classmethod
+    def of(cls, values: Sequence[str] | np.ndarray) -> "CodedStrings":
+        """Code a sequence of strings."""
+        categories, codes = np.unique(np.asarray(values, dtype=str), return_inverse=True)
+        return cls(codes.astype(np.int32).reshape(-1), categories)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, rows: Any) -> np.ndarray:
+        """The strings of some rows."""
+        return self.categories[self.codes[rows]]
+
+    def code(self, value: str) -> int:
+        """The value's code, or -1 when no row holds it."""
+        at = int(np.searchsorted(self.categories, value))
+        return at if at < len(self.categories) and self.categories[at] == value else -1
+
+    def compare(self, op: str, value: Scalar | tuple[Scalar, ...]) -> np.ndarray:
+        """Rows whose string satisfies `string op value` (missing rows match only ne and nin)."""
+        codes = self.codes
+        present = codes != self.code("")
+        if op in ("in", "nin", "eq", "ne"):
+            values = value if isinstance(value, tuple) else (value,)
+            wanted = [c for c in (self.code(str(v)) for v in values) if c >= 0]
+            hit = present & np.isin(codes, wanted)
+            return ~hit if op in ("ne", "nin") else hit
+        # Range: the first code above (gt, lte) or at-or-above (gte, lt) the value, by sorted position.
+        side = "right" if op in ("gt", "lte") else "left"
+        bound = int(np.searchsorted(self.categories, str(value), side=side))
+        return present & (codes >= bound if op in ("gt", "gte") else codes < bound)
+
+
+Column: TypeAlias = np.ndarray | CodedStrings
+
+
+def evaluate(filt: Filter, columns: Mapping[str, Column]) -> np.ndarray:
+    """Boolean mask over rows; columns maps key → int keys: float array with NaN; others: CodedStrings, or a
+    str array with '' for missing."""
     if isinstance(filt, CompoundFilter):
         masks = [evaluate(f, columns) for f in filt.filters]
         combine = np.logical_and if filt.type == "and" else np.logical_or
         return combine.reduce(masks) if masks else np.ones(_rows(columns), dtype=bool)
     col = columns[filt.key]
+    if isinstance(col, CodedStrings):
+        return col.compare(filt.type, filt.value)
     present = ~np.isnan(col) if col.dtype.kind == "f" else col != ""
     value = filt.value
     match filt.type:
@@ -133,7 +185,7 @@ def evaluate(filt: Filter, columns: Mapping[str, np.ndarray]) -> np.ndarray:
     raise FilterError(f"unsupported filter type {filt.type!r}", "filters.type")
 
 
-def _rows(columns: Mapping[str, np.ndarray]) -> int:
+def _rows(columns: Mapping[str, Column]) -> int:
     return len(next(iter(columns.values()))) if columns else 0
 
 

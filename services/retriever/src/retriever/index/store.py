@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from retriever.filters import FILTER_KEYS, INT_KEYS
+from retriever.filters import FILTER_KEYS, INT_KEYS, UPPER_KEYS, CodedStrings, Column
 from retriever.hits import ChunkMetadata
 from retriever.statements import page_statements
 
@@ -91,18 +91,15 @@ class ChunkStore:
         return cls(texts, metadata, hashes, tokens, titles)
 
 
-def _filter_columns(metadata: Sequence[ChunkMetadata]) -> dict[str, np.ndarray]:
-    columns: dict[str, np.ndarray] = {}
+def _filter_columns(metadata: Sequence[ChunkMetadata]) -> dict[str, Column]:
+    """Filter columns: floats (NaN = missing) for int keys, coded strings ('' = missing) for the others."""
+    columns: dict[str, Column] = {}
     for key in FILTER_KEYS:
         values = [getattr(m, key) for m in metadata]
         if key in INT_KEYS:
             columns[key] = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
         else:
-            columns[key] = np.array(
-                [
-                    "" if v is None else str(v).upper() if key in ("ticker", "form", "item") else str(v)
-                    for v in values
-                ],
-                dtype=str,
+            columns[key] = CodedStrings.of(
+                ["" if v is None else str(v).upper() if key in UPPER_KEYS else str(v) for v in values]
             )
     return columns
