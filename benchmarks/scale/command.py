@@ -170,9 +170,12 @@ def markdown(results: dict[str, Any]) -> str:
             ms = first["search_ms"]
             bm25 = " · ".join(f"{ms[m]['bm25']['p50']:.2f}/{ms[m]['bm25']['p95']:.2f}" for m in ms)
             filt = " · ".join(f"{ms[m]['filter']['p50']:.2f}/{ms[m]['filter']['p95']:.2f}" for m in ms)
+            exact = first.get("bm25_top50_score_ratio", {})
+            rec = " · ".join(f"{exact[m]:.3f}" for m in ms if m in exact)
             lines.append(
                 f"| BM25 | {bm['build_s']} ({bm['build_cpu_s']}) | {first['load_s']['bm25']} |"
-                f" {first['bytes_per_chunk']['bm25']:.0f} | | {bm25} (filter mask: {filt}) | | |"
+                f" {first['bytes_per_chunk']['bm25']:.0f} | | {bm25} (filter mask: {filt}) |"
+                f" {rec + ' (BM25 score mass of the top 50 vs exact)' if rec else ''} | |"
             )
         lines.append("")
     return "\n".join(lines)

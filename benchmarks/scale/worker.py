@@ -93,10 +93,10 @@ def build_bm25(work: Path) -> dict[str, object]:
     }
 
 
-def serve(work: Path, index_type: str) -> dict[str, object]:
+def serve(work: Path, index_type: str, head: int | None = None) -> dict[str, object]:
     """Load what the gateway loads and time single-thread searches: dense, BM25 and hybrid, 3 filters."""
     import faiss
-    from retriever.filters import evaluate, parse_filter
+    from retriever.filters import CodedStrings, evaluate, parse_filter
     from retriever.index.compute_threads import limit_search_threads
     from retriever.index.fusion import reciprocal_rank_fusion
     from retriever.index.lexical import LexicalIndex
@@ -118,12 +118,13 @@ def serve(work: Path, index_type: str) -> dict[str, object]:
     load_dense_s = time.perf_counter() - t
     mem["dense"] = memory()
     t = time.perf_counter()
-    lexical = LexicalIndex.load(work / "bm25")
+    lexical = LexicalIndex.load(work / "bm25", **({"head": head} if head else {}))
     load_bm25_s = time.perf_counter() - t
     mem["bm25"] = memory()
     t = time.perf_counter()
     with np.load(work / "columns.npz") as data:
-        columns = {key: data[key] for key in data.files}
+        # As the chunk store holds them: string columns coded, numbers as floats.
+        columns = {k: CodedStrings.of(data[k]) if data[k].dtype.kind == "U" else data[k] for k in data.files}
     load_columns_s = time.perf_counter() - t
     mem["columns"] = memory()
     store = sqlite3.connect(f"file:{work / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
@@ -133,6 +134,7 @@ def serve(work: Path, index_type: str) -> dict[str, object]:
         m: {"filter": [], "dense": [], "bm25": [], "hybrid": []} for m in modes
     }
     recall: dict[str, list[float]] = {m: [] for m in modes}
+    bm25_agreement: dict[str, list[float]] = {m: [] for m in modes}
     matches: dict[str, list[int]] = {m: [] for m in modes}
     shortfalls = 0
     for i, (q, question) in enumerate(zip(queries, questions, strict=True)):
@@ -143,20 +145,19 @@ def serve(work: Path, index_type: str) -> dict[str, object]:
             filtered = time.perf_counter()
             ids, _ = dense_search(index, vectors, q, DENSE_K, mask)
             dense_done = time.perf_counter()
-            bm25 = lexical.scores(question)
-            cand = np.flatnonzero(bm25 > 0) if mask is None else np.flatnonzero(mask & (bm25 > 0))
-            top_k(bm25[cand], cand.astype(np.int64), FUSION_DEPTH)
+            terms = lexical.terms(question)
+            bm25_ids, _ = lexical.top(terms, FUSION_DEPTH, mask)
             bm25_done = time.perf_counter()
             # The hybrid search as SearchIndex.search runs it: filter, BM25, dense at fusion depth, RRF,
             # exact scores and the k hits' text from the chunk store.
             h0 = time.perf_counter()
             hmask = evaluate(parse_filter(spec), columns) if spec is not None else None
-            hb = lexical.scores(question)
-            hc = np.flatnonzero(hb > 0) if hmask is None else np.flatnonzero(hmask & (hb > 0))
-            hl = top_k(hb[hc], hc.astype(np.int64), FUSION_DEPTH)[0]
+            hterms = lexical.terms(question)
+            hl = lexical.top(hterms, FUSION_DEPTH, hmask)[0]
             hd, _ = dense_search(index, vectors, q, FUSION_DEPTH, hmask)
             fused = np.asarray(reciprocal_rank_fusion([hd, hl])[:HYBRID_K], dtype=np.int64)
             _ = vectors[np.sort(fused)] @ q if len(fused) else None
+            _ = lexical.scores_at(hterms, fused)  # the fused hits' BM25 scores (the second stage's input)
             marks = ",".join("?" * len(fused))
             texts = store.execute(
                 f"SELECT id, text, ticker FROM chunks WHERE id IN ({marks})", fused.tolist()
@@ -173,6 +174,14 @@ def serve(work: Path, index_type: str) -> dict[str, object]:
             if len(ids) < min(DENSE_K, matched) or len(texts) < min(HYBRID_K, matched):
                 shortfalls += 1
             recall[mode].append(len(set(ids.tolist()) & set(gt.tolist())) / max(len(gt), 1))
+            # BM25's top against exact BM25 (every posting read), untimed: the exact score mass of the 50 hits
+            # over that of the exact top 50 (1 = as good as exact). Replicas share their base chunk's text,
+            # so exact scores tie in blocks and an overlap of ids would mostly measure which tied copy won.
+            full = lexical.scores(question)
+            rows = np.flatnonzero(full > 0) if mask is None else np.flatnonzero(mask & (full > 0))
+            if len(rows):
+                best = top_k(full[rows], rows, FUSION_DEPTH)[1].sum()
+                bm25_agreement[mode].append(float(full[bm25_ids].sum() / best))
     mem["end"] = memory()
     base_rss = mem["start"]["VmRSS"]
     return {
@@ -194,6 +203,8 @@ def serve(work: Path, index_type: str) -> dict[str, object]:
         },
         "search_ms": {m: {part: stats_ms(v) for part, v in timing[m].items()} for m in modes},
         "recall_at_10": {m: round(float(np.mean(v)), 4) for m, v in recall.items()},
+        "bm25_top50_score_ratio": {m: round(float(np.mean(v)), 4) for m, v in bm25_agreement.items() if v},
+        "bm25_head": lexical.head,
         "matching_rows_mean": {m: round(float(np.mean(v)), 1) for m, v in matches.items()},
         "shortfalls": shortfalls,
         "queries": len(queries),
@@ -208,7 +219,7 @@ def main(argv: list[str]) -> None:
     elif action == "build-bm25":
         result = build_bm25(work)
     elif action == "serve":
-        result = serve(work, argv[2])
+        result = serve(work, argv[2], int(argv[3]) if len(argv) > 3 else None)
     else:
         raise SystemExit(f"unknown action {action!r}")
     print(json.dumps(result))

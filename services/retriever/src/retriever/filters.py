@@ -136,18 +136,24 @@ class CodedStrings:
         return at if at < len(self.categories) and self.categories[at] == value else -1
 
     def compare(self, op: str, value: Scalar | tuple[Scalar, ...]) -> np.ndarray:
-        """Rows whose string satisfies `string op value` (missing rows match only ne and nin)."""
+        """Rows whose string satisfies `string op value` (missing rows match only ne and nin).
+
+        One pass over the codes where it can be (a filter is evaluated on every search, at millions of rows).
+        """
         codes = self.codes
-        present = codes != self.code("")
+        missing = self.code("")  # 0 when some row is missing the value ('' sorts first), else -1
         if op in ("in", "nin", "eq", "ne"):
             values = value if isinstance(value, tuple) else (value,)
-            wanted = [c for c in (self.code(str(v)) for v in values) if c >= 0]
-            hit = present & np.isin(codes, wanted)
+            wanted = [c for c in (self.code(str(v)) for v in values) if c >= 0 and c != missing]
+            hit = codes == wanted[0] if len(wanted) == 1 else np.isin(codes, wanted)
             return ~hit if op in ("ne", "nin") else hit
         # Range: the first code above (gt, lte) or at-or-above (gte, lt) the value, by sorted position.
         side = "right" if op in ("gt", "lte") else "left"
         bound = int(np.searchsorted(self.categories, str(value), side=side))
-        return present & (codes >= bound if op in ("gt", "gte") else codes < bound)
+        if op in ("gt", "gte"):
+            return codes >= max(bound, missing + 1)
+        below = codes < bound
+        return below & (codes > missing) if missing >= 0 else below
 
 
 Column: TypeAlias = np.ndarray | CodedStrings
@@ -163,8 +169,10 @@ def evaluate(filt: Filter, columns: Mapping[str, Column]) -> np.ndarray:
     col = columns[filt.key]
     if isinstance(col, CodedStrings):
         return col.compare(filt.type, filt.value)
-    present = ~np.isnan(col) if col.dtype.kind == "f" else col != ""
     value = filt.value
+    if col.dtype.kind == "f":
+        return _compare_floats(col, filt.type, value)
+    present = col != ""
     match filt.type:
         case "eq":
             return present & (col == value)
@@ -183,6 +191,28 @@ def evaluate(filt: Filter, columns: Mapping[str, Column]) -> np.ndarray:
         case "lte":
             return present & (col <= value)
     raise FilterError(f"unsupported filter type {filt.type!r}", "filters.type")
+
+
+def _compare_floats(col: np.ndarray, op: str, value: Scalar | tuple[Scalar, ...]) -> np.ndarray:
+    """Comparisons on a float column; NaN (missing) compares false with everything, so needs no mask."""
+    match op:
+        case "eq":
+            return col == value
+        case "ne":
+            return ~(col == value)
+        case "in":
+            return np.isin(col, np.array(value))
+        case "nin":
+            return ~np.isin(col, np.array(value))
+        case "gt":
+            return col > value
+        case "gte":
+            return col >= value
+        case "lt":
+            return col < value
+        case "lte":
+            return col <= value
+    raise FilterError(f"unsupported filter type {op!r}", "filters.type")
 
 
 def _rows(columns: Mapping[str, Column]) -> int:

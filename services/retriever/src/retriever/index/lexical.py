@@ -1,4 +1,4 @@
-"""BM25 lexical index (bm25s) over chunk texts, scored for all rows so filters never cause a shortfall."""
+"""BM25 lexical index (bm25s) over chunk texts; filters apply before the top, so never cause a shortfall."""
 
 import logging
 import threading
@@ -7,6 +7,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import Stemmer
+from retriever.index.vectors import top_k
 
 logger = logging.getLogger(__name__)
 # bm25s sets its logger to DEBUG when imported; NOTSET hands it back to the application's logging levels.
@@ -19,40 +20,154 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
-class LexicalIndex:
-    """BM25 scores for a query over every chunk."""
+# Up to this many chunks BM25 is exact: every posting of every query term is scored (as bm25s does).
+EXACT_UP_TO = 100_000
+# Above it, a term's postings longer than this are read by impact: only its HEAD highest-scoring chunks. A
+# common term ("revenue") occurs in a large share of millions of chunks, and reading all of its postings is
+# what made BM25 the slowest part of hybrid search at scale; its head holds the chunks where it weighs most.
+HEAD = 20_000
+# A filter matching at most this many rows is scored exactly over those rows (binary search per term).
+EXACT_ROWS = 20_000
+# Pruned search: this many times `depth` candidates from the heads are rescored exactly before the top.
+RESCORED = 4
 
-    def __init__(self, model: bm25s.BM25) -> None:
+
+class LexicalIndex:
+    """BM25 over chunk texts: exact for small indexes and selective filters, impact-pruned beyond."""
+
+    def __init__(
+        self,
+        model: bm25s.BM25,
+        *,
+        exact_up_to: int = EXACT_UP_TO,
+        head: int = HEAD,
+        exact_rows: int = EXACT_ROWS,
+    ) -> None:
         self._model = model
+        self.head = head
+        self._exact_rows = exact_rows
         self._stemmer = _stemmer()
         # PyStemmer objects are not thread-safe; searches run in worker threads.
         self._lock = threading.Lock()
+        scores = model.scores
+        self._data: np.ndarray = scores["data"]
+        self._indices: np.ndarray = scores["indices"]  # chunk ids, ascending within each term's postings
+        self._indptr: np.ndarray = scores["indptr"]
+        self.num_docs = int(scores["num_docs"])
+        self._heads = self._impact_heads() if self.num_docs > exact_up_to else {}
+
+    def _impact_heads(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Term id -> (chunk ids, scores) of its `head` best postings, for terms with longer postings."""
+        lengths = np.diff(self._indptr)
+        heads = {}
+        for term in np.flatnonzero(lengths > self.head):
+            lo, hi = self._indptr[term], self._indptr[term + 1]
+            scores = self._data[lo:hi]
+            # The head's lowest score; among chunks tied at it the lower ids get in (postings are id-sorted),
+            # so the head is the same on every load.
+            floor = np.partition(scores, len(scores) - self.head)[len(scores) - self.head]
+            above = np.flatnonzero(scores > floor)
+            best = np.concatenate([above, np.flatnonzero(scores == floor)[: self.head - len(above)]])
+            heads[int(term)] = (self._indices[lo:hi][best], scores[best])
+        return heads
 
     @classmethod
-    def build(cls, texts: list[str]) -> "LexicalIndex":
+    def build(cls, texts: list[str], **pruning: int) -> "LexicalIndex":
         """Tokenise (lower-case, English stopwords, Snowball stems) and index texts."""
         tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
         model = bm25s.BM25()
         model.index(tokens, show_progress=False)
-        return cls(model)
+        return cls(model, **pruning)
 
     def save(self, folder: Path) -> None:
         """Persist the index into folder/bm25."""
         self._model.save(str(folder / BM25_DIR))
 
     @classmethod
-    def load(cls, folder: Path) -> "LexicalIndex":
-        """Load a saved index (memory-mapped)."""
-        return cls(bm25s.BM25.load(str(folder / BM25_DIR), mmap=False))
+    def load(cls, folder: Path, **pruning: int) -> "LexicalIndex":
+        """Load a saved index."""
+        return cls(bm25s.BM25.load(str(folder / BM25_DIR), mmap=False), **pruning)
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for query (zeros when no query term is in the vocabulary)."""
+    def terms(self, query: str) -> np.ndarray:
+        """Vocabulary ids of the query's terms in order (stop words dropped, stemmed; a repeated term counts
+        each time, as in bm25s); empty when none is known."""
         with self._lock:
             tokens = bm25s.tokenize(
                 [query], stopwords="en", stemmer=self._stemmer, return_ids=False, show_progress=False
             )[0]
         vocab = self._model.vocab_dict
-        known = [t for t in tokens if t in vocab]
-        if not known:
-            return np.zeros(self._model.scores["num_docs"], dtype=np.float32)
-        return np.asarray(self._model.get_scores(known), dtype=np.float32)
+        return np.array([vocab[t] for t in tokens if t in vocab], dtype=np.int64)
+
+    def scores(self, query: str) -> np.ndarray:
+        """Exact BM25 score of every chunk for query (zeros when no query term is in the vocabulary)."""
+        out = np.zeros(self.num_docs, dtype=np.float32)
+        for term in self.terms(query):
+            lo, hi = self._indptr[term], self._indptr[term + 1]
+            # Chunk ids are unique within a posting list, so a fancy-index add is exact (and ~5x np.add.at).
+            out[self._indices[lo:hi]] += self._data[lo:hi]
+        return out
+
+    def scores_at(self, terms: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Exact BM25 scores of some chunks (any order), by binary search in each term's postings."""
+        rows = np.asarray(rows, dtype=self._indices.dtype)
+        out = np.zeros(len(rows), dtype=np.float32)
+        for term in terms:
+            lo, hi = self._indptr[term], self._indptr[term + 1]
+            if hi == lo:
+                continue
+            posting = self._indices[lo:hi]
+            at = np.minimum(np.searchsorted(posting, rows), hi - lo - 1)
+            out += np.where(posting[at] == rows, self._data[lo:hi][at], 0)
+        return out
+
+    def top(
+        self, terms: np.ndarray, depth: int, mask: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The `depth` best chunks with a positive score (and in mask), best first: (ids, scores).
+
+        Exact up to EXACT_UP_TO chunks and for filters matching up to EXACT_ROWS rows. Otherwise candidates
+        come from the impact heads of terms with long postings (all postings of the others), and the best
+        RESCORED x depth of them are ranked by exact scores; a chunk that reaches no candidate slot through
+        its rarer terms or a head is missed.
+        """
+        if len(terms) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if mask is not None and self._heads:
+            rows = np.flatnonzero(mask)
+            if len(rows) <= self._exact_rows:
+                return _positive_top(self.scores_at(terms, rows), rows, depth)
+        if not self._heads:
+            acc = np.zeros(self.num_docs, dtype=np.float32)
+            for term in terms:
+                lo, hi = self._indptr[term], self._indptr[term + 1]
+                acc[self._indices[lo:hi]] += self._data[lo:hi]
+            rows = np.flatnonzero(acc > 0) if mask is None else np.flatnonzero(mask & (acc > 0))
+            return top_k(acc[rows], rows.astype(np.int64), depth)
+        acc = np.zeros(self.num_docs, dtype=np.float32)
+        touched = []
+        for term in terms:
+            if int(term) in self._heads:
+                ids, data = self._heads[int(term)]
+            else:
+                lo, hi = self._indptr[term], self._indptr[term + 1]
+                ids, data = self._indices[lo:hi], self._data[lo:hi]
+            acc[ids] += data
+            touched.append(ids)
+        rows = np.concatenate(touched)
+        if mask is not None:
+            rows = rows[mask[rows]]
+        # A chunk touched by several terms appears once per term, so pool x terms slots hold at least `pool`
+        # distinct chunks; keep each chunk's first (equal) copy.
+        pool = RESCORED * depth
+        ids, _ = _positive_top(acc[rows], rows, pool * len(terms))
+        _, first = np.unique(ids, return_index=True)
+        pool_ids = ids[np.sort(first)[:pool]]
+        # The heads only find candidates: the best of them are ranked by their exact scores, so a chunk that
+        # a common term's head left out still gets that term's weight once it is a candidate.
+        return top_k(self.scores_at(terms, pool_ids), pool_ids, depth)
+
+
+def _positive_top(scores: np.ndarray, rows: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """The depth best rows with a positive score, best first."""
+    positive = scores > 0
+    return top_k(scores[positive], rows[positive].astype(np.int64), depth)

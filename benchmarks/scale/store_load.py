@@ -1,0 +1,97 @@
+"""What the gateway's chunk store costs at N chunks: load time and memory of the real `ChunkStore`.
+
+python -m benchmarks.scale.store_load --base-index .cache/index/local --chunks 1000000 --work /tmp/rag-store
+
+`python -m benchmarks scale` measures the search structures (FAISS, BM25, filter columns) and reads hit texts
+from a small SQLite table of its own. The gateway loads more: `ChunkStore.load` reads every row of the real
+`chunks.sqlite` into memory (texts, metadata, filter columns, statement codes), and the second stage's
+per-chunk columns (numeric density, latest filing) are computed on the first search. This writes a real-schema
+store of N rows (the base index's rows repeated under synthetic tickers, as `scale` does) and times both, each
+in a fresh process so the RSS is its own.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from benchmarks.scale.corpus import synthetic_ticker
+from benchmarks.scale.worker import memory
+
+
+def write_store(base_index: Path, n: int, dest: Path) -> None:
+    """A chunks.sqlite of n rows: base row i % B under ticker replica i // B."""
+    from retriever.index.layout import resolve_version_dir
+    from retriever.index.store import CHUNKS_FILE, ChunkStore, write_chunks
+
+    folder = resolve_version_dir(base_index)
+    assert folder is not None, f"no index version under {base_index}"
+    base = ChunkStore.load(folder / CHUNKS_FILE)
+    size = len(base)
+    metadata = [
+        replace(base.metadata[i % size], ticker=synthetic_ticker(base.metadata[i % size].ticker, i // size))
+        for i in range(n)
+    ]
+    write_chunks(
+        dest,
+        [base.texts[i % size] for i in range(n)],
+        metadata,
+        [base.hashes[i % size] for i in range(n)],
+        [base.tokens[i % size] or 0 for i in range(n)],
+        [base.page_titles[i % size] for i in range(n)],
+    )
+
+
+def measure(path: Path) -> dict[str, float]:
+    """In this process: ChunkStore.load, then the second stage's per-chunk columns; seconds and RSS."""
+    from retriever.index.store import ChunkStore
+    from retriever.rerank.features import latest_filing, numeric_density
+
+    start = memory()
+    t = time.perf_counter()
+    store = ChunkStore.load(path)
+    load_s = time.perf_counter() - t
+    loaded = memory()
+    t = time.perf_counter()
+    numeric_density(store.texts)
+    latest_filing(store.metadata)
+    columns_s = time.perf_counter() - t
+    return {
+        "chunks": len(store),
+        "load_s": round(load_s, 1),
+        "second_stage_columns_s": round(columns_s, 1),
+        "rss_bytes_per_chunk": round((loaded["VmRSS"] - start["VmRSS"]) * 2**20 / len(store), 1),
+        "rss_mib": round(loaded["VmRSS"], 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-index", type=Path, default=Path(".cache/index/local"))
+    parser.add_argument("--chunks", type=int, default=1_000_000)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/rag-store"))
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the child process's job
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure)))
+        return
+    args.work.mkdir(parents=True, exist_ok=True)
+    path = args.work / f"chunks-{args.chunks}.sqlite"
+    if not path.exists():
+        t = time.perf_counter()
+        write_store(args.base_index, args.chunks, path)
+        print(f"wrote {path} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    child = subprocess.run(
+        [sys.executable, "-m", "benchmarks.scale.store_load", "--measure", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    print(child.stdout.strip())
+
+
+if __name__ == "__main__":
+    main()
