@@ -3,6 +3,8 @@ data "aws_region" "current" {}
 locals {
   reranker_key = "reranker"
   embedder_key = "embedder"
+  # The optional services beside the chat models, each a vLLM pooling-runner service of its own.
+  pooling = { (local.reranker_key) = var.reranker, (local.embedder_key) = var.embedder }
   # Every vLLM service: the chat models and, when enabled, the cross-encoder and the embedder. Each gets a task
   # definition, service, target group, host rule and DNS name; only var.models become chat upstreams.
   services = merge(
@@ -21,43 +23,32 @@ locals {
         requests_per_target    = m.requests_per_target
       }
     },
-    var.reranker.enabled ? {
-      (local.reranker_key) = {
-        model                  = var.reranker.model
-        served_model_name      = coalesce(var.reranker.served_model_name, var.reranker.model)
-        max_model_len          = var.reranker.max_model_len
-        gpu_memory_utilization = var.reranker.gpu_memory_utilization
-        # The pooling runner is what makes vLLM serve /v1/rerank and /score for a one-label classifier.
-        flags               = concat(["--runner", "pooling"], var.reranker.extra_args)
-        cpu                 = var.reranker.cpu
-        memory              = var.reranker.memory
-        min_count           = var.reranker.min_count
-        max_count           = var.reranker.max_count
-        working_hours_count = var.reranker.working_hours_count
-        requests_per_target = var.reranker.requests_per_target
-      }
-    } : {},
-    var.embedder.enabled ? {
-      (local.embedder_key) = {
-        model                  = var.embedder.model
-        served_model_name      = coalesce(var.embedder.served_model_name, var.embedder.model)
-        max_model_len          = var.embedder.max_model_len
-        gpu_memory_utilization = var.embedder.gpu_memory_utilization
-        # The pooling runner serves /v1/embeddings for a sentence-embedding model.
-        flags               = concat(["--runner", "pooling"], var.embedder.extra_args)
-        cpu                 = var.embedder.cpu
-        memory              = var.embedder.memory
-        min_count           = var.embedder.min_count
-        max_count           = var.embedder.max_count
-        working_hours_count = var.embedder.working_hours_count
-        requests_per_target = var.embedder.requests_per_target
-      }
-    } : {},
+    # The pooling runner is what makes vLLM serve /v1/rerank and /score for a one-label classifier (the
+    # reranker) and /v1/embeddings for a sentence-embedding model (the embedder).
+    {
+      for k, o in local.pooling : k => {
+        model                  = o.model
+        served_model_name      = coalesce(o.served_model_name, o.model)
+        max_model_len          = o.max_model_len
+        gpu_memory_utilization = o.gpu_memory_utilization
+        flags                  = concat(["--runner", "pooling"], o.extra_args)
+        cpu                    = o.cpu
+        memory                 = o.memory
+        min_count              = o.min_count
+        max_count              = o.max_count
+        working_hours_count    = o.working_hours_count
+        requests_per_target    = o.requests_per_target
+      } if o.enabled
+    },
   )
   # Fixed priorities for the optional services keep the models' priorities unchanged when they are switched.
   fixed_priorities = { (local.reranker_key) = 99, (local.embedder_key) = 98 }
   served_names     = { for k, s in local.services : k => s.served_model_name }
   hostnames        = { for k in keys(local.services) : k => "${k}.${var.dns_zone_name}" }
+  # URL and served name of each optional service, null when it is off (the reranker and embedder outputs).
+  pooling_endpoints = {
+    for k, o in local.pooling : k => o.enabled ? { url = "http://${local.hostnames[k]}/v1", model = local.served_names[k] } : null
+  }
   secrets = var.hf_token_secret_arn == null ? [] : [
     { name = "HF_TOKEN", valueFrom = var.hf_token_secret_arn },
   ]

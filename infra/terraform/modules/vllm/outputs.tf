@@ -20,18 +20,12 @@ output "upstreams" {
 
 output "reranker" {
   description = "The cross-encoder's rerank base URL (ending in /v1) and served model name, or null when reranker.enabled is false."
-  value = var.reranker.enabled ? {
-    url   = "http://${local.hostnames[local.reranker_key]}/v1"
-    model = local.served_names[local.reranker_key]
-  } : null
+  value       = local.pooling_endpoints[local.reranker_key]
 }
 
 output "embedder" {
   description = "The embedding server's base URL (ending in /v1) and served model name, or null when embedder.enabled is false."
-  value = var.embedder.enabled ? {
-    url   = "http://${local.hostnames[local.embedder_key]}/v1"
-    model = local.served_names[local.embedder_key]
-  } : null
+  value       = local.pooling_endpoints[local.embedder_key]
 }
 
 output "warmup_targets" {
