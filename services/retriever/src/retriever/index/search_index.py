@@ -24,7 +24,7 @@ from retriever.index.vectors import dense_search, load_vectors, top_k
 from retriever.ingest import embedded_text
 from retriever.query_analysis import QueryAnalysis, QueryScope
 from retriever.rerank.base import CandidateSet, Reranker, RerankError
-from retriever.rerank.features import StageOutputs, candidate_features, latest_filing, numeric_density
+from retriever.rerank.features import StageOutputs, candidate_features, latest_filing
 from retriever.rerank.learned import LearnedFusion
 from retriever.rerank.registry import default_reranker
 from retriever.search_plan import SearchPlan, plan_search
@@ -162,7 +162,7 @@ class SearchIndex:
         tokens = np.array([t or 0 for t in self.store.tokens], dtype=np.float32)
         items = np.array([(m.item or "").upper() for m in self.store.metadata], dtype=str)
         return (
-            numeric_density(self.store.texts),
+            self.store.numeric_density,
             latest_filing(self.store.metadata),
             tokens,
             items,
