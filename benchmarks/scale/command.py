@@ -88,8 +88,9 @@ def prepare(
 
     vectors = np.load(work / "vectors.npy", mmap_mode="r")
     truth = {"unfiltered": corpus.ground_truth(vectors, queries, [None] * len(queries))}
+    coded = corpus.filter_columns(cols)
     for mode in ("selective", "broad"):
-        masks = [evaluate(parse_filter(f[mode]), cols) for f in filters]
+        masks = [evaluate(parse_filter(f[mode]), coded) for f in filters]
         truth[mode] = corpus.ground_truth(vectors, queries, masks)
     np.savez(work / "truth.npz", **truth)
     meta = {

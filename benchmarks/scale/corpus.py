@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from retriever.filters import CodedStrings, Column
 from retriever.index.layout import resolve_version_dir
 from retriever.index.store import CHUNKS_FILE
 from retriever.index.vectors import VECTORS_FILE, exact_scan
@@ -70,6 +71,11 @@ def columns(base: Base, n: int) -> dict[str, np.ndarray]:
     names = {key: synthetic_ticker(*key) for key in unique}
     ticker = np.array([names[(base.tickers[b], int(r))] for b, r in zip(rows, replica, strict=True)])
     return {"ticker": ticker.astype(str), "fiscal_year": base.years[rows].astype(np.float64)}
+
+
+def filter_columns(cols: dict[str, np.ndarray]) -> dict[str, Column]:
+    """The columns as the chunk store holds them for filters: strings coded, numbers as floats."""
+    return {k: CodedStrings.of(v) if v.dtype.kind == "U" else v for k, v in cols.items()}
 
 
 def write_vectors(base: Base, n: int, path: Path, seed: int) -> None:

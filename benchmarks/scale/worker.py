@@ -96,11 +96,13 @@ def build_bm25(work: Path) -> dict[str, object]:
 def serve(work: Path, index_type: str, head: int | None = None) -> dict[str, object]:
     """Load what the gateway loads and time single-thread searches: dense, BM25 and hybrid, 3 filters."""
     import faiss
-    from retriever.filters import CodedStrings, evaluate, parse_filter
+    from retriever.filters import evaluate, parse_filter
     from retriever.index.compute_threads import limit_search_threads
     from retriever.index.fusion import reciprocal_rank_fusion
     from retriever.index.lexical import LexicalIndex
     from retriever.index.vectors import FAISS_FILE, VECTORS_FILE, dense_search, top_k
+
+    from benchmarks.scale import corpus
 
     limit_search_threads(1)
     meta = json.loads((work / "meta.json").read_text())
@@ -123,8 +125,7 @@ def serve(work: Path, index_type: str, head: int | None = None) -> dict[str, obj
     mem["bm25"] = memory()
     t = time.perf_counter()
     with np.load(work / "columns.npz") as data:
-        # As the chunk store holds them: string columns coded, numbers as floats.
-        columns = {k: CodedStrings.of(data[k]) if data[k].dtype.kind == "U" else data[k] for k in data.files}
+        columns = corpus.filter_columns({key: data[key] for key in data.files})
     load_columns_s = time.perf_counter() - t
     mem["columns"] = memory()
     store = sqlite3.connect(f"file:{work / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)

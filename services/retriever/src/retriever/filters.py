@@ -160,8 +160,7 @@ Column: TypeAlias = np.ndarray | CodedStrings
 
 
 def evaluate(filt: Filter, columns: Mapping[str, Column]) -> np.ndarray:
-    """Boolean mask over rows; columns maps key → int keys: float array with NaN; others: CodedStrings, or a
-    str array with '' for missing."""
+    """Boolean mask over rows; columns maps key → float array with NaN (int keys) or CodedStrings (others)."""
     if isinstance(filt, CompoundFilter):
         masks = [evaluate(f, columns) for f in filt.filters]
         combine = np.logical_and if filt.type == "and" else np.logical_or
@@ -169,28 +168,7 @@ def evaluate(filt: Filter, columns: Mapping[str, Column]) -> np.ndarray:
     col = columns[filt.key]
     if isinstance(col, CodedStrings):
         return col.compare(filt.type, filt.value)
-    value = filt.value
-    if col.dtype.kind == "f":
-        return _compare_floats(col, filt.type, value)
-    present = col != ""
-    match filt.type:
-        case "eq":
-            return present & (col == value)
-        case "ne":
-            return ~(present & (col == value))
-        case "in":
-            return present & np.isin(col, np.array(value))
-        case "nin":
-            return ~(present & np.isin(col, np.array(value)))
-        case "gt":
-            return present & (col > value)
-        case "gte":
-            return present & (col >= value)
-        case "lt":
-            return present & (col < value)
-        case "lte":
-            return present & (col <= value)
-    raise FilterError(f"unsupported filter type {filt.type!r}", "filters.type")
+    return _compare_floats(col, filt.type, filt.value)
 
 
 def _compare_floats(col: np.ndarray, op: str, value: Scalar | tuple[Scalar, ...]) -> np.ndarray:

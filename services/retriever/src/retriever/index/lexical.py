@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import bm25s
@@ -56,19 +57,22 @@ class LexicalIndex:
         self.num_docs = int(scores["num_docs"])
         self._heads = self._impact_heads() if self.num_docs > exact_up_to else {}
 
+    def _head_or_postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """What the pruned search reads of a term: its impact head if it has one, else every posting."""
+        return self._heads.get(term) or self._postings(term)
+
     def _impact_heads(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """Term id -> (chunk ids, scores) of its `head` best postings, for terms with longer postings."""
         lengths = np.diff(self._indptr)
         heads = {}
         for term in np.flatnonzero(lengths > self.head):
-            lo, hi = self._indptr[term], self._indptr[term + 1]
-            scores = self._data[lo:hi]
+            ids, scores = self._postings(int(term))
             # The head's lowest score; among chunks tied at it the lower ids get in (postings are id-sorted),
             # so the head is the same on every load.
             floor = np.partition(scores, len(scores) - self.head)[len(scores) - self.head]
             above = np.flatnonzero(scores > floor)
             best = np.concatenate([above, np.flatnonzero(scores == floor)[: self.head - len(above)]])
-            heads[int(term)] = (self._indices[lo:hi][best], scores[best])
+            heads[int(term)] = (ids[best], scores[best])
         return heads
 
     @classmethod
@@ -98,26 +102,36 @@ class LexicalIndex:
         vocab = self._model.vocab_dict
         return np.array([vocab[t] for t in tokens if t in vocab], dtype=np.int64)
 
+    def _postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """A term's (chunk ids ascending, scores): every posting."""
+        lo, hi = self._indptr[term], self._indptr[term + 1]
+        return self._indices[lo:hi], self._data[lo:hi]
+
+    def _sums(
+        self, terms: np.ndarray, postings: Callable[[int], tuple[np.ndarray, np.ndarray]]
+    ) -> np.ndarray:
+        """Every chunk's sum of the terms' scores over the given postings (zero where none holds it)."""
+        out = np.zeros(self.num_docs, dtype=np.float32)
+        for term in terms:
+            ids, data = postings(int(term))
+            # Chunk ids are unique within a posting list, so a fancy-index add is exact (and ~5x np.add.at).
+            out[ids] += data
+        return out
+
     def scores(self, query: str) -> np.ndarray:
         """Exact BM25 score of every chunk for query (zeros when no query term is in the vocabulary)."""
-        out = np.zeros(self.num_docs, dtype=np.float32)
-        for term in self.terms(query):
-            lo, hi = self._indptr[term], self._indptr[term + 1]
-            # Chunk ids are unique within a posting list, so a fancy-index add is exact (and ~5x np.add.at).
-            out[self._indices[lo:hi]] += self._data[lo:hi]
-        return out
+        return self._sums(self.terms(query), self._postings)
 
     def scores_at(self, terms: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Exact BM25 scores of some chunks (any order), by binary search in each term's postings."""
         rows = np.asarray(rows, dtype=self._indices.dtype)
         out = np.zeros(len(rows), dtype=np.float32)
         for term in terms:
-            lo, hi = self._indptr[term], self._indptr[term + 1]
-            if hi == lo:
+            posting, data = self._postings(int(term))
+            if len(posting) == 0:
                 continue
-            posting = self._indices[lo:hi]
-            at = np.minimum(np.searchsorted(posting, rows), hi - lo - 1)
-            out += np.where(posting[at] == rows, self._data[lo:hi][at], 0)
+            at = np.minimum(np.searchsorted(posting, rows), len(posting) - 1)
+            out += np.where(posting[at] == rows, data[at], 0)
         return out
 
     def top(
@@ -137,23 +151,11 @@ class LexicalIndex:
             if len(rows) <= self._exact_rows:
                 return _positive_top(self.scores_at(terms, rows), rows, depth)
         if not self._heads:
-            acc = np.zeros(self.num_docs, dtype=np.float32)
-            for term in terms:
-                lo, hi = self._indptr[term], self._indptr[term + 1]
-                acc[self._indices[lo:hi]] += self._data[lo:hi]
+            acc = self._sums(terms, self._postings)
             rows = np.flatnonzero(acc > 0) if mask is None else np.flatnonzero(mask & (acc > 0))
             return top_k(acc[rows], rows.astype(np.int64), depth)
-        acc = np.zeros(self.num_docs, dtype=np.float32)
-        touched = []
-        for term in terms:
-            if int(term) in self._heads:
-                ids, data = self._heads[int(term)]
-            else:
-                lo, hi = self._indptr[term], self._indptr[term + 1]
-                ids, data = self._indices[lo:hi], self._data[lo:hi]
-            acc[ids] += data
-            touched.append(ids)
-        rows = np.concatenate(touched)
+        acc = self._sums(terms, self._head_or_postings)
+        rows = np.concatenate([self._head_or_postings(int(term))[0] for term in terms])
         if mask is not None:
             rows = rows[mask[rows]]
         # A chunk touched by several terms appears once per term, so pool x terms slots hold at least `pool`
