@@ -72,8 +72,6 @@ class _Completion:
             if await self._run_watched(receive, self.produce(send)):
                 phase = "streaming" if self.sent else "before_first_token"
                 self.stats.record_disconnect(self.generation.request_id, self.sent, phase)
-            elif self.finished:
-                self.stats.completed += 1
         finally:
             self.stats.active -= 1
 
@@ -99,6 +97,12 @@ class _Completion:
 
     async def produce(self, send: Send) -> None:
         raise NotImplementedError
+
+    def _finish(self) -> None:
+        """Count the completion before its last message goes out: a client that has read the end of the
+        answer may ask for the stats at once, before this request's task has returned."""
+        self.finished = True
+        self.stats.completed += 1
 
     def _drop_now(self) -> bool:
         if self.generation.drop_after_tokens == self.sent:
@@ -136,7 +140,7 @@ class StreamingCompletion(_Completion):
         tail = encoder.finish(g.finish_reason)
         if g.include_usage:
             tail += encoder.usage_chunk(g.prompt_tokens, g.n_tokens)
-        self.finished = True
+        self._finish()
         await send({"type": "http.response.body", "body": tail + DONE, "more_body": False})
 
 
@@ -168,6 +172,6 @@ class FullCompletion(_Completion):
         }
         self.sent = g.n_tokens
         self.stats.tokens_sent += g.n_tokens
-        self.finished = True
+        self._finish()
         await send({"type": "http.response.start", "status": 200, "headers": _JSON_HEADERS})
         await send({"type": "http.response.body", "body": json.dumps(body).encode()})
