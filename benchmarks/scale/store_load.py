@@ -1,14 +1,13 @@
-"""What the gateway's chunk store costs at N chunks: load time and memory of the real `ChunkStore`.
+"""What the gateway's chunk store costs at N chunks: load time, memory and text reads of `ChunkStore`.
 
 python -m benchmarks.scale.store_load --base-index .cache/index/local --chunks 1000000 --work /tmp/rag-store
 
 `python -m benchmarks scale` measures the search structures (FAISS, BM25, filter columns) and reads hit texts
-from a small SQLite table of its own. The gateway loads more: `ChunkStore.load` reads every row of the real
-`chunks.sqlite` into memory (texts, metadata, filter columns, statement codes), and the second stage's
-per-chunk columns (latest filing; numeric density for stores written before it was stored) are computed on
-the first search. This writes a real-schema
-store of N rows (the base index's rows repeated under synthetic tickers, as `scale` does) and times both, each
-in a fresh process so the RSS is its own.
+from a small SQLite table of its own. The gateway loads the real `chunks.sqlite` through `ChunkStore.load`:
+metadata columns, filter columns and statement codes into memory, texts and page titles left on disk and read
+per search. This writes a real-schema store of N rows (the base index's rows repeated under synthetic
+tickers, as `scale` does) and, in a fresh process so the RSS is its own, times the load, the second stage's
+per-chunk columns, and reading one search's candidate texts.
 """
 
 import argparse
@@ -18,6 +17,8 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from benchmarks.scale.corpus import synthetic_ticker
 from benchmarks.scale.worker import memory
@@ -32,22 +33,31 @@ def write_store(base_index: Path, n: int, dest: Path) -> None:
     assert folder is not None, f"no index version under {base_index}"
     base = ChunkStore.load(folder / CHUNKS_FILE)
     size = len(base)
+    texts, hashes, titles, rows = (
+        list(base.texts),
+        list(base.hashes),
+        list(base.page_titles),
+        list(base.metadata),
+    )
     metadata = [
-        replace(base.metadata[i % size], ticker=synthetic_ticker(base.metadata[i % size].ticker, i // size))
-        for i in range(n)
+        replace(rows[i % size], ticker=synthetic_ticker(rows[i % size].ticker, i // size)) for i in range(n)
     ]
     write_chunks(
         dest,
-        [base.texts[i % size] for i in range(n)],
+        [texts[i % size] for i in range(n)],
         metadata,
-        [base.hashes[i % size] for i in range(n)],
-        [base.tokens[i % size] or 0 for i in range(n)],
-        [base.page_titles[i % size] for i in range(n)],
+        [hashes[i % size] for i in range(n)],
+        [int(base.tokens[i % size]) for i in range(n)],
+        [titles[i % size] for i in range(n)],
     )
 
 
-def measure(path: Path) -> dict[str, float]:
-    """In this process: ChunkStore.load, then the second stage's per-chunk columns; seconds and RSS."""
+def measure(path: Path, reads: int = 200, depth: int = 50) -> dict[str, float]:
+    """In this process: ChunkStore.load, the second stage's per-chunk columns, and reading a search's texts.
+
+    A search reads the texts and page titles of its `depth` candidates (random rows here, the worst case for
+    the page cache); `reads` such reads give the p50/p95.
+    """
     from retriever.index.store import ChunkStore
     from retriever.rerank.features import latest_filing
 
@@ -58,14 +68,24 @@ def measure(path: Path) -> dict[str, float]:
     loaded = memory()
     t = time.perf_counter()
     _ = store.numeric_density  # stored by write_chunks; computed only for older stores
-    latest_filing(store.metadata)
+    store.metadata.per_filing(latest_filing(store.metadata.representatives()))
     columns_s = time.perf_counter() - t
+    rng = np.random.default_rng(0)
+    read_ms = []
+    for _ in range(reads):
+        rows = rng.integers(0, len(store), depth).tolist()
+        t = time.perf_counter()
+        store.texts_at(rows)
+        store.titles_at(rows)
+        read_ms.append((time.perf_counter() - t) * 1000)
     return {
         "chunks": len(store),
         "load_s": round(load_s, 1),
         "second_stage_columns_s": round(columns_s, 1),
         "rss_bytes_per_chunk": round((loaded["VmRSS"] - start["VmRSS"]) * 2**20 / len(store), 1),
         "rss_mib": round(loaded["VmRSS"], 1),
+        f"read_{depth}_texts_ms_p50": round(float(np.percentile(read_ms, 50)), 2),
+        f"read_{depth}_texts_ms_p95": round(float(np.percentile(read_ms, 95)), 2),
     }
 
 

@@ -155,4 +155,4 @@ def test_a_store_without_token_counts_still_loads(tmp_path: Path):
         db.execute(f"INSERT INTO chunks VALUES (0, 'text', 'h', {', '.join('?' * len(values))})", values)
     db.close()
     store = ChunkStore.load(path)
-    assert store.texts == ["text"] and store.tokens == [None]
+    assert store.texts == ["text"] and store.token_count(0) is None

@@ -7,8 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
 from retriever.file_ids import file_id
 from retriever.hits import ChunkMetadata
+from retriever.index.metadata_table import NO_PAGE
+from retriever.index.store import ChunkStore
 
 EDGAR_BROWSE = "https://www.sec.gov/cgi-bin/browse-edgar?action=getcompany&CIK={cik}&type=10-K"
 EDGAR_FOLDER = "https://www.sec.gov/Archives/edgar/data/{cik}/{accession}/"
@@ -66,14 +69,12 @@ def _stitch(spans: Sequence[tuple[int, int, str]]) -> tuple[int, int, str]:
 class FilingDoc:
     """One filing: its chunk ids (document order) and the texts rebuilt from them."""
 
-    def __init__(
-        self, id: str, chunk_ids: list[int], metadata: Sequence[ChunkMetadata], texts: Sequence[str]
-    ):
+    def __init__(self, id: str, chunk_ids: list[int], store: ChunkStore):
         self.id = id
-        self._ids = sorted(chunk_ids, key=lambda i: (metadata[i].char_start, metadata[i].char_end))
-        self._metadata = metadata
-        self._texts = texts
-        self.first = metadata[self._ids[0]]
+        spans = store.metadata
+        self._ids = sorted(chunk_ids, key=lambda i: (spans.char_start[i], spans.char_end[i]))
+        self._store = store
+        self.first = store.metadata[self._ids[0]]
 
     @property
     def chunk_count(self) -> int:
@@ -121,13 +122,15 @@ class FilingDoc:
     @property
     def page_count(self) -> int | None:
         """Highest page number with indexed text (PDFs only)."""
-        pages = [self._metadata[i].page for i in self._ids]
-        return max((p for p in pages if p is not None), default=None)
+        pages = self._store.metadata.page[self._ids]
+        pages = pages[pages != NO_PAGE]
+        return int(pages.max()) if len(pages) else None
 
     @cached_property
     def parts(self) -> tuple[Part, ...]:
         """Pages (PDF) or Item sections (HTML) in document order."""
-        meta = self._metadata
+        meta = {i: self._store.metadata[i] for i in self._ids}
+        texts = dict(zip(self._ids, self._store.texts_at(self._ids), strict=True))
 
         def key(i: int) -> tuple[int | None, str | None]:
             return (meta[i].page, None) if self.paginated else (None, meta[i].item)
@@ -135,7 +138,7 @@ class FilingDoc:
         parts: list[Part] = []
         for (page, _), group in itertools.groupby(self._ids, key=key):
             ids = list(group)
-            start, end, text = _stitch([(meta[i].char_start, meta[i].char_end, self._texts[i]) for i in ids])
+            start, end, text = _stitch([(meta[i].char_start, meta[i].char_end, texts[i]) for i in ids])
             first = meta[ids[0]]
             spans = tuple(ChunkSpan(i, meta[i].char_start, meta[i].char_end) for i in ids)
             parts.append(Part(page, first.item, first.item_title, start, end, text, spans))
@@ -150,11 +153,15 @@ class FilingDoc:
 class FileCatalog:
     """Every filing of an index version by file id, in index order."""
 
-    def __init__(self, metadata: Sequence[ChunkMetadata], texts: Sequence[str]) -> None:
+    def __init__(self, store: ChunkStore) -> None:
+        # Grouped by the store's filing codes (a file id is a filing-level field), not chunk by chunk.
+        filing = store.metadata.filing
+        order = np.argsort(filing, kind="stable")
         by_id: dict[str, list[int]] = {}
-        for position, meta in enumerate(metadata):
-            by_id.setdefault(file_id(meta), []).append(position)
-        self._docs = {fid: FilingDoc(fid, ids, metadata, texts) for fid, ids in by_id.items()}
+        for rows in np.split(order, np.flatnonzero(np.diff(filing[order])) + 1):
+            if len(rows):
+                by_id.setdefault(file_id(store.metadata[int(rows[0])]), []).extend(rows.tolist())
+        self._docs = {fid: FilingDoc(fid, sorted(ids), store) for fid, ids in by_id.items()}
 
     def __len__(self) -> int:
         return len(self._docs)

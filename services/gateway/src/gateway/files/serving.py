@@ -47,7 +47,7 @@ class FileService:
         index = self._retrieval.index
         cached = self._cached
         if cached is None or cached[0] != index.version:
-            cached = (index.version, FileCatalog(index.store.metadata, index.store.texts))
+            cached = (index.version, FileCatalog(index.store))
             self._cached = cached
         return index, cached[1]
 

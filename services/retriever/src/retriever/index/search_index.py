@@ -98,7 +98,7 @@ class SearchIndex:
     @cached_property
     def scope(self) -> QueryScope:
         """Issuers, fiscal years and forms this version holds, to infer a question's filter."""
-        return QueryScope.for_metadata(self.store.metadata)
+        return QueryScope.for_metadata(self.store.metadata.representatives())
 
     def infer_filter(self, query: str) -> Filter | None:
         """The filter a question implies (the companies it names, and their fiscal year and form if held)."""
@@ -159,13 +159,13 @@ class SearchIndex:
     @cached_property
     def _columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per-chunk columns the second stage reads: numeric density, latest filing, tokens, Item codes."""
-        tokens = np.array([t or 0 for t in self.store.tokens], dtype=np.float32)
-        items = np.array([(m.item or "").upper() for m in self.store.metadata], dtype=str)
+        metadata = self.store.metadata
+        items, sections = metadata.level("item")
         return (
             self.store.numeric_density,
-            latest_filing(self.store.metadata),
-            tokens,
-            items,
+            metadata.per_filing(latest_filing(metadata.representatives())),
+            self.store.tokens.astype(np.float32),
+            np.array([(item or "").upper() for item in items], dtype=str)[sections],
         )
 
     def plan(self, turns: Sequence[str], filters: Filter | None = None, *, infer: bool = True) -> SearchPlan:
@@ -256,17 +256,22 @@ class SearchIndex:
         explanations: list[dict[str, object]] | None,
     ) -> list[Hit]:
         scores = self.vectors[ids] @ qvec if len(ids) else np.zeros(0, dtype=np.float32)
-        return [
-            Hit(
-                id=int(i),
-                score=float(s),
-                text=self.store.texts[i],
-                metadata=self.store.metadata[i],
-                tokens=self.store.tokens[i],
-                explanation=explanations[n] if explanations is not None else None,
-            )
+        kept = [
+            (n, i, s)
             for n, (i, s) in enumerate(zip(ids.tolist(), scores.tolist(), strict=True))
             if score_threshold is None or s >= score_threshold
+        ]
+        texts = self.store.texts_at([i for _, i, _ in kept])
+        return [
+            Hit(
+                id=i,
+                score=float(s),
+                text=text,
+                metadata=self.store.metadata[i],
+                tokens=self.store.token_count(i),
+                explanation=explanations[n] if explanations is not None else None,
+            )
+            for (n, i, s), text in zip(kept, texts, strict=True)
         ]
 
     def candidate_set(
@@ -338,13 +343,13 @@ class SearchIndex:
         analysis = analysis if analysis is not None else self.scope.analyzer.analyze(query)
         rows = ids.tolist()
         metadata = [self.store.metadata[i] for i in rows]
-        texts = [self.store.texts[i] for i in rows]
+        texts = self.store.texts_at(rows)
         features = candidate_features(
             analysis,
             query,
             metadata,
             texts,
-            [self.store.page_titles[i] for i in rows],
+            self.store.titles_at(rows),
             self.store.statements[ids],
             frozenset(int(s) for s in question_statements(query)),
             numeric[ids],
@@ -455,7 +460,10 @@ def check_vector_space(
     if "http" not in (manifest.embedding.backend, embedder.backend) or size == 0:
         return
     rows = np.unique(np.linspace(0, size - 1, min(VECTOR_CHECK_SAMPLE, size)).round().astype(int)).tolist()
-    texts = [embedded_text(store.metadata[r], store.page_titles[r], store.texts[r]) for r in rows]
+    texts = [
+        embedded_text(store.metadata[r], title, text)
+        for r, title, text in zip(rows, store.titles_at(rows), store.texts_at(rows), strict=True)
+    ]
     try:
         fresh = embedder.embed_documents(texts)
     except Exception as exc:  # the http encoder's one-line EmbeddingServerError, or a local backend's error

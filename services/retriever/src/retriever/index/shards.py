@@ -182,7 +182,7 @@ def merge_shards(paths: Sequence[Path], root: Path, *, index_type: str | None = 
         texts += shard.store.texts[start:end]
         hashes += shard.store.hashes[start:end]
         titles += shard.store.page_titles[start:end]
-        tokens += shard.store.tokens[start:end]
+        tokens += shard.store.tokens[start:end].tolist()
         metadata += shard.store.metadata[start:end]
         blocks.append(shard.vectors[start:end])
     first = shards[0].manifest
@@ -193,7 +193,7 @@ def merge_shards(paths: Sequence[Path], root: Path, *, index_type: str | None = 
     root.mkdir(parents=True, exist_ok=True)
     clean_stale_staging(root)
     staged = staging_dir(root)
-    write_chunks(staged / CHUNKS_FILE, texts, metadata, hashes, tokens, titles)  # type: ignore[arg-type]
+    write_chunks(staged / CHUNKS_FILE, texts, metadata, hashes, tokens, titles)
     save_vectors(staged, build_faiss(vectors, chosen), vectors)
     if first.hybrid:
         LexicalIndex.build([f"{t}\n{x}" if t else x for t, x in zip(titles, texts, strict=True)]).save(staged)
