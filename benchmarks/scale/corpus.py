@@ -8,14 +8,14 @@ renormalised (cosine ~0.9 to the original), so every replica has its own neighbo
 
 import json
 import logging
-import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 from retriever.filters import CodedStrings, Column
+from retriever.hits import ChunkMetadata
 from retriever.index.layout import resolve_version_dir
-from retriever.index.store import CHUNKS_FILE
+from retriever.index.store import CHUNKS_FILE, ChunkStore, write_chunks
 from retriever.index.vectors import VECTORS_FILE, exact_scan
 
 logger = logging.getLogger(__name__)
@@ -35,22 +35,31 @@ class Base:
     tickers: list[str]
     years: np.ndarray
     vectors: np.ndarray
+    metadata: list[ChunkMetadata]
+    hashes: list[str]
+    titles: list[str]
+    tokens: np.ndarray
 
 
 def load_base(index_root: Path) -> Base:
-    """Texts, tickers, fiscal years and vectors of a built index."""
+    """Every row of a built index: texts, metadata, titles, token counts and vectors."""
     folder = resolve_version_dir(index_root)
     if folder is None:
         raise SystemExit(f"no index at {index_root}; build one with `rag-index build` first")
-    db = sqlite3.connect(f"file:{folder / CHUNKS_FILE}?mode=ro", uri=True)
-    try:
-        rows = db.execute("SELECT text, page_title, ticker, fiscal_year FROM chunks ORDER BY id").fetchall()
-    finally:
-        db.close()
-    texts = [r[0] for r in rows]
-    lexical = [f"{r[1]}\n{r[0]}" if r[1] else r[0] for r in rows]
-    years = np.array([r[3] or 0 for r in rows], dtype=np.int32)
-    return Base(folder, texts, lexical, [r[2] for r in rows], years, np.load(folder / VECTORS_FILE))
+    store = ChunkStore.load(folder / CHUNKS_FILE)
+    texts, titles, metadata = list(store.texts), list(store.page_titles), list(store.metadata)
+    return Base(
+        folder,
+        texts,
+        [f"{title}\n{text}" if title else text for title, text in zip(titles, texts, strict=True)],
+        [m.ticker for m in metadata],
+        np.array([m.fiscal_year or 0 for m in metadata], dtype=np.int32),
+        np.load(folder / VECTORS_FILE),
+        metadata,
+        list(store.hashes),
+        titles,
+        store.tokens,
+    )
 
 
 def synthetic_ticker(ticker: str, replica: int) -> str:
@@ -95,22 +104,26 @@ def write_vectors(base: Base, n: int, path: Path, seed: int) -> None:
     del out
 
 
-def write_store(base: Base, cols: dict[str, np.ndarray], n: int, path: Path) -> None:
-    """chunks.sqlite-like text store (id, text, ticker, fiscal_year): what a search reads for its hits."""
+def replica_metadata(meta: ChunkMetadata, replica: int) -> ChunkMetadata:
+    """Replica r's copy of a base chunk: its filing under a synthetic issuer (replica 0 is the real one)."""
+    if replica == 0:
+        return meta
+    return replace(meta, ticker=synthetic_ticker(meta.ticker, replica), doc_id=f"{meta.doc_id}-{replica:04d}")
+
+
+def write_store(base: Base, n: int, path: Path) -> None:
+    """The gateway's chunks.sqlite (`write_chunks`) of n synthetic rows: what `ChunkStore.load` reads."""
     path.unlink(missing_ok=True)
-    rows = base_rows(n, len(base.texts))
-    with sqlite3.connect(path) as db:
-        db.execute(
-            "CREATE TABLE chunks (id INTEGER PRIMARY KEY, text TEXT, ticker TEXT, fiscal_year INTEGER)"
-        )
-        db.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?)",
-            (
-                (i, base.texts[b], str(cols["ticker"][i]), int(cols["fiscal_year"][i]))
-                for i, b in enumerate(rows.tolist())
-            ),
-        )
-    db.close()
+    size = len(base.texts)
+    rows = base_rows(n, size).tolist()
+    write_chunks(
+        path,
+        [base.texts[b] for b in rows],
+        [replica_metadata(base.metadata[b], i // size) for i, b in enumerate(rows)],
+        [base.hashes[b] for b in rows],
+        base.tokens[rows].tolist(),
+        [base.titles[b] for b in rows],
+    )
 
 
 def query_filters(cols: dict[str, np.ndarray], queries: int, seed: int) -> list[dict[str, object]]:

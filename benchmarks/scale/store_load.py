@@ -15,41 +15,12 @@ import json
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.scale.corpus import synthetic_ticker
+from benchmarks.scale import corpus
 from benchmarks.scale.worker import memory
-
-
-def write_store(base_index: Path, n: int, dest: Path) -> None:
-    """A chunks.sqlite of n rows: base row i % B under ticker replica i // B."""
-    from retriever.index.layout import resolve_version_dir
-    from retriever.index.store import CHUNKS_FILE, ChunkStore, write_chunks
-
-    folder = resolve_version_dir(base_index)
-    assert folder is not None, f"no index version under {base_index}"
-    base = ChunkStore.load(folder / CHUNKS_FILE)
-    size = len(base)
-    texts, hashes, titles, rows = (
-        list(base.texts),
-        list(base.hashes),
-        list(base.page_titles),
-        list(base.metadata),
-    )
-    metadata = [
-        replace(rows[i % size], ticker=synthetic_ticker(rows[i % size].ticker, i // size)) for i in range(n)
-    ]
-    write_chunks(
-        dest,
-        [texts[i % size] for i in range(n)],
-        metadata,
-        [hashes[i % size] for i in range(n)],
-        [int(base.tokens[i % size]) for i in range(n)],
-        [titles[i % size] for i in range(n)],
-    )
 
 
 def measure(path: Path, reads: int = 200, depth: int = 50) -> dict[str, float]:
@@ -103,7 +74,7 @@ def main() -> None:
     path = args.work / f"chunks-{args.chunks}.sqlite"
     if not path.exists():
         t = time.perf_counter()
-        write_store(args.base_index, args.chunks, path)
+        corpus.write_store(corpus.load_base(args.base_index), args.chunks, path)
         print(f"wrote {path} in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     child = subprocess.run(
         [sys.executable, "-m", "benchmarks.scale.store_load", "--measure", str(path)],

@@ -7,7 +7,6 @@ python -m benchmarks.scale.worker serve WORK TYPE           # load + 1-thread se
 
 import json
 import resource
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -100,9 +99,9 @@ def serve(work: Path, index_type: str, head: int | None = None) -> dict[str, obj
     from retriever.index.compute_threads import limit_search_threads
     from retriever.index.fusion import reciprocal_rank_fusion
     from retriever.index.lexical import LexicalIndex
+    from retriever.index.search_index import RERANK_DEPTH
+    from retriever.index.store import CHUNKS_FILE, ChunkStore
     from retriever.index.vectors import FAISS_FILE, VECTORS_FILE, dense_search, top_k
-
-    from benchmarks.scale import corpus
 
     limit_search_threads(1)
     meta = json.loads((work / "meta.json").read_text())
@@ -124,11 +123,10 @@ def serve(work: Path, index_type: str, head: int | None = None) -> dict[str, obj
     load_bm25_s = time.perf_counter() - t
     mem["bm25"] = memory()
     t = time.perf_counter()
-    with np.load(work / "columns.npz") as data:
-        columns = corpus.filter_columns({key: data[key] for key in data.files})
-    load_columns_s = time.perf_counter() - t
-    mem["columns"] = memory()
-    store = sqlite3.connect(f"file:{work / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
+    store = ChunkStore.load(work / CHUNKS_FILE)  # metadata and filter columns in memory, texts on disk
+    columns = store.columns
+    load_store_s = time.perf_counter() - t
+    mem["store"] = memory()
 
     modes = ("unfiltered", "selective", "broad")
     timing: dict[str, dict[str, list[float]]] = {
@@ -150,19 +148,19 @@ def serve(work: Path, index_type: str, head: int | None = None) -> dict[str, obj
             bm25_ids, _ = lexical.top(terms, FUSION_DEPTH, mask)
             bm25_done = time.perf_counter()
             # The hybrid search as SearchIndex.search runs it: filter, BM25, dense at fusion depth, RRF,
-            # exact scores and the k hits' text from the chunk store.
+            # exact scores, the second stage's reads of its candidates (texts, titles, metadata; not its
+            # features, which cost the same at any size) and the k hits' texts from the chunk store.
             h0 = time.perf_counter()
             hmask = evaluate(parse_filter(spec), columns) if spec is not None else None
             hterms = lexical.terms(question)
             hl = lexical.top(hterms, FUSION_DEPTH, hmask)[0]
             hd, _ = dense_search(index, vectors, q, FUSION_DEPTH, hmask)
-            fused = np.asarray(reciprocal_rank_fusion([hd, hl])[:HYBRID_K], dtype=np.int64)
-            _ = vectors[np.sort(fused)] @ q if len(fused) else None
-            _ = lexical.scores_at(hterms, fused)  # the fused hits' BM25 scores (the second stage's input)
-            marks = ",".join("?" * len(fused))
-            texts = store.execute(
-                f"SELECT id, text, ticker FROM chunks WHERE id IN ({marks})", fused.tolist()
-            ).fetchall()
+            candidates = np.asarray(reciprocal_rank_fusion([hd, hl])[:RERANK_DEPTH], dtype=np.int64)
+            _ = vectors[np.sort(candidates)] @ q if len(candidates) else None
+            _ = lexical.scores_at(hterms, candidates)  # the candidates' BM25 scores (second-stage input)
+            rows = candidates.tolist()
+            _ = store.texts_at(rows), store.titles_at(rows), [store.metadata[r] for r in rows]
+            texts = store.texts_at(rows[:HYBRID_K])
             h1 = time.perf_counter()
             timing[mode]["filter"].append(filtered - started)
             timing[mode]["dense"].append(dense_done - filtered)
@@ -189,14 +187,14 @@ def serve(work: Path, index_type: str, head: int | None = None) -> dict[str, obj
         "load_s": {
             "dense": round(load_dense_s, 2),
             "bm25": round(load_bm25_s, 2),
-            "columns": round(load_columns_s, 2),
-            "total": round(load_dense_s + load_bm25_s + load_columns_s, 2),
+            "store": round(load_store_s, 2),
+            "total": round(load_dense_s + load_bm25_s + load_store_s, 2),
         },
         "memory_mib": mem,
         "bytes_per_chunk": {
             "dense": round((mem["dense"]["VmRSS"] - base_rss) * 2**20 / n, 1),
             "bm25": round((mem["bm25"]["VmRSS"] - mem["dense"]["VmRSS"]) * 2**20 / n, 1),
-            "columns": round((mem["columns"]["VmRSS"] - mem["bm25"]["VmRSS"]) * 2**20 / n, 1),
+            "store": round((mem["store"]["VmRSS"] - mem["bm25"]["VmRSS"]) * 2**20 / n, 1),
             "all_in_after_queries": round((mem["end"]["VmRSS"] - base_rss) * 2**20 / n, 1),
             "all_in_anon_after_queries": round(
                 (mem["end"]["RssAnon"] - mem["start"]["RssAnon"]) * 2**20 / n, 1
