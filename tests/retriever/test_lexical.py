@@ -125,3 +125,16 @@ def test_no_known_term_gives_no_hits(pruned, exact):
     for index in (exact, pruned):
         ids, scores = index.top(index.terms("nothing matches"), DEPTH, None)
         assert len(ids) == len(scores) == 0
+
+
+def test_a_failed_pruned_search_leaves_the_next_one_exact(pruned):
+    """The pruned path reuses one accumulator per thread: a search that fails midway must not leak into the
+    next one."""
+    terms = pruned.terms(QUERIES[2])
+    before = pruned.top(terms, DEPTH, None)
+    for _ in range(3):
+        with pytest.raises(IndexError):  # too short a mask, and too broad for the exact path
+            pruned.top(pruned.terms("iphone iphone services"), DEPTH, np.ones(500, dtype=bool))
+    after = pruned.top(terms, DEPTH, None)
+    assert after[0].tolist() == before[0].tolist()
+    np.testing.assert_array_equal(after[1], before[1])

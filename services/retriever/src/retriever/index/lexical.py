@@ -56,6 +56,9 @@ class LexicalIndex:
         self._indptr: np.ndarray = scores["indptr"]
         self.num_docs = int(scores["num_docs"])
         self._heads = self._impact_heads() if self.num_docs > exact_up_to else {}
+        # Per retrieval thread, a zeroed accumulator the pruned search reuses: a fresh one per query is 4
+        # bytes per chunk (12 MB at 3M) to allocate and page in, for the few 100k rows a query touches.
+        self._scratch = threading.local()
 
     def _head_or_postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         """What the pruned search reads of a term: its impact head if it has one, else every posting."""
@@ -107,20 +110,21 @@ class LexicalIndex:
         lo, hi = self._indptr[term], self._indptr[term + 1]
         return self._indices[lo:hi], self._data[lo:hi]
 
-    def _sums(
-        self, terms: np.ndarray, postings: Callable[[int], tuple[np.ndarray, np.ndarray]]
-    ) -> np.ndarray:
-        """Every chunk's sum of the terms' scores over the given postings (zero where none holds it)."""
-        out = np.zeros(self.num_docs, dtype=np.float32)
+    @staticmethod
+    def _add(
+        out: np.ndarray, terms: np.ndarray, postings: Callable[[int], tuple[np.ndarray, np.ndarray]]
+    ) -> None:
+        """Add the terms' scores over the given postings to each chunk's entry of out."""
         for term in terms:
             ids, data = postings(int(term))
             # Chunk ids are unique within a posting list, so a fancy-index add is exact (and ~5x np.add.at).
             out[ids] += data
-        return out
 
     def scores(self, query: str) -> np.ndarray:
         """Exact BM25 score of every chunk for query (zeros when no query term is in the vocabulary)."""
-        return self._sums(self.terms(query), self._postings)
+        out = np.zeros(self.num_docs, dtype=np.float32)
+        self._add(out, self.terms(query), self._postings)
+        return out
 
     def scores_at(self, terms: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Exact BM25 scores of some chunks (any order), by binary search in each term's postings."""
@@ -151,22 +155,34 @@ class LexicalIndex:
             if len(rows) <= self._exact_rows:
                 return _positive_top(self.scores_at(terms, rows), rows, depth)
         if not self._heads:
-            acc = self._sums(terms, self._postings)
+            acc = np.zeros(self.num_docs, dtype=np.float32)
+            self._add(acc, terms, self._postings)
             rows = np.flatnonzero(acc > 0) if mask is None else np.flatnonzero(mask & (acc > 0))
             return top_k(acc[rows], rows.astype(np.int64), depth)
-        acc = self._sums(terms, self._head_or_postings)
-        rows = np.concatenate([self._head_or_postings(int(term))[0] for term in terms])
-        if mask is not None:
-            rows = rows[mask[rows]]
+        touched = np.concatenate([self._head_or_postings(int(term))[0] for term in terms])
+        acc = self._accumulator()
+        try:
+            self._add(acc, terms, self._head_or_postings)
+            rows = touched if mask is None else touched[mask[touched]]
+            sums = acc[rows]
+        finally:
+            acc[touched] = 0  # every row a term added to, so the accumulator is all zeros again
         # A chunk touched by several terms appears once per term, so pool x terms slots hold at least `pool`
-        # distinct chunks; keep each chunk's first (equal) copy.
+        # distinct chunks; keep each chunk's first (equal) copy. Every touched row has a positive sum (BM25
+        # term scores are positive), so no zero rows need dropping.
         pool = RESCORED * depth
-        ids, _ = _positive_top(acc[rows], rows, pool * len(terms))
+        ids, _ = top_k(sums, rows, pool * len(terms))
         _, first = np.unique(ids, return_index=True)
-        pool_ids = ids[np.sort(first)[:pool]]
+        pool_ids = ids[np.sort(first)[:pool]].astype(np.int64)
         # The heads only find candidates: the best of them are ranked by their exact scores, so a chunk that
         # a common term's head left out still gets that term's weight once it is a candidate.
         return top_k(self.scores_at(terms, pool_ids), pool_ids, depth)
+
+    def _accumulator(self) -> np.ndarray:
+        acc = getattr(self._scratch, "acc", None)
+        if acc is None:
+            acc = self._scratch.acc = np.zeros(self.num_docs, dtype=np.float32)
+        return acc
 
 
 def _positive_top(scores: np.ndarray, rows: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
