@@ -45,6 +45,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
     HF_HOME=/tmp/hf-home \
+    NUMBA_CACHE_DIR=/tmp/numba-cache \
     RAG_HOST=0.0.0.0 \
     RAG_PORT=8080 \
     RAG_EMBEDDING_MODEL=/opt/models/embedding \

@@ -42,6 +42,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
     HF_HOME=/work/hf-home \
+    NUMBA_CACHE_DIR=/work/numba-cache \
     RAG_EMBEDDING_MODEL=/opt/models/embedding \
     RAG_EMBEDDING_BACKEND=torch \
     RAG_CACHE_DIR=/work/cache

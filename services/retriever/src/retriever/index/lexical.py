@@ -2,12 +2,12 @@
 
 import logging
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import bm25s
 import numpy as np
 import Stemmer
+from retriever.index import impact_kernels
 from retriever.index.vectors import top_k
 
 logger = logging.getLogger(__name__)
@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 BM25_DIR = "bm25"
+_NO_MASK = np.zeros(1, dtype=np.bool_)  # what the compiled loops get when a search has no filter
 
 
 def _stemmer() -> Stemmer.Stemmer:
@@ -55,14 +56,19 @@ class LexicalIndex:
         self._indices: np.ndarray = scores["indices"]  # chunk ids, ascending within each term's postings
         self._indptr: np.ndarray = scores["indptr"]
         self.num_docs = int(scores["num_docs"])
-        self._heads = self._impact_heads() if self.num_docs > exact_up_to else {}
+        heads = self._impact_heads() if self.num_docs > exact_up_to else {}
+        # The heads in one pair of arrays (what the compiled loops read), term id -> its slice of them.
+        self._head_span: dict[int, tuple[int, int]] = {}
+        bounds = np.cumsum([0, *(len(ids) for ids, _ in heads.values())])
+        for term, start, end in zip(heads, bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            self._head_span[term] = (start, end)
+        self._head_ids = np.concatenate([ids for ids, _ in heads.values()] or [self._indices[:0]])
+        self._head_scores = np.concatenate([scores for _, scores in heads.values()] or [self._data[:0]])
         # Per retrieval thread, a zeroed accumulator the pruned search reuses: a fresh one per query is 4
         # bytes per chunk (12 MB at 3M) to allocate and page in, for the few 100k rows a query touches.
         self._scratch = threading.local()
-
-    def _head_or_postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
-        """What the pruned search reads of a term: its impact head if it has one, else every posting."""
-        return self._heads.get(term) or self._postings(term)
+        if heads:
+            self._pruned_top(np.zeros(0, dtype=np.int64), 1, None)  # compile the loops now, not on a query
 
     def _impact_heads(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """Term id -> (chunk ids, scores) of its `head` best postings, for terms with longer postings."""
@@ -70,11 +76,7 @@ class LexicalIndex:
         heads = {}
         for term in np.flatnonzero(lengths > self.head):
             ids, scores = self._postings(int(term))
-            # The head's lowest score; among chunks tied at it the lower ids get in (postings are id-sorted),
-            # so the head is the same on every load.
-            floor = np.partition(scores, len(scores) - self.head)[len(scores) - self.head]
-            above = np.flatnonzero(scores > floor)
-            best = np.concatenate([above, np.flatnonzero(scores == floor)[: self.head - len(above)]])
+            best = _best(scores, np.arange(len(ids)), self.head)  # postings are id-sorted: ties by id
             heads[int(term)] = (ids[best], scores[best])
         return heads
 
@@ -110,20 +112,17 @@ class LexicalIndex:
         lo, hi = self._indptr[term], self._indptr[term + 1]
         return self._indices[lo:hi], self._data[lo:hi]
 
-    @staticmethod
-    def _add(
-        out: np.ndarray, terms: np.ndarray, postings: Callable[[int], tuple[np.ndarray, np.ndarray]]
-    ) -> None:
-        """Add the terms' scores over the given postings to each chunk's entry of out."""
+    def _add(self, out: np.ndarray, terms: np.ndarray) -> None:
+        """Add the terms' scores over all their postings to each chunk's entry of out."""
         for term in terms:
-            ids, data = postings(int(term))
+            ids, data = self._postings(int(term))
             # Chunk ids are unique within a posting list, so a fancy-index add is exact (and ~5x np.add.at).
             out[ids] += data
 
     def scores(self, query: str) -> np.ndarray:
         """Exact BM25 score of every chunk for query (zeros when no query term is in the vocabulary)."""
         out = np.zeros(self.num_docs, dtype=np.float32)
-        self._add(out, self.terms(query), self._postings)
+        self._add(out, self.terms(query))
         return out
 
     def scores_at(self, terms: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -150,39 +149,80 @@ class LexicalIndex:
         """
         if len(terms) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        if mask is not None and self._heads:
+        if mask is not None and len(mask) != self.num_docs:  # the compiled loops do not check bounds
+            raise ValueError(f"filter mask has {len(mask)} rows, the index {self.num_docs}")
+        # Counting is a fraction of listing the rows of a broad mask (a million of 3M), which then go unused.
+        if mask is not None and self._head_span and np.count_nonzero(mask) <= self._exact_rows:
             rows = np.flatnonzero(mask)
-            if len(rows) <= self._exact_rows:
-                return _positive_top(self.scores_at(terms, rows), rows, depth)
-        if not self._heads:
+            return _positive_top(self.scores_at(terms, rows), rows, depth)
+        if not self._head_span:
             acc = np.zeros(self.num_docs, dtype=np.float32)
-            self._add(acc, terms, self._postings)
+            self._add(acc, terms)
             rows = np.flatnonzero(acc > 0) if mask is None else np.flatnonzero(mask & (acc > 0))
             return top_k(acc[rows], rows.astype(np.int64), depth)
-        touched = np.concatenate([self._head_or_postings(int(term))[0] for term in terms])
+        return self._pruned_top(terms, depth, mask)
+
+    def _pruned_top(
+        self, terms: np.ndarray, depth: int, mask: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Candidates from the heads (all postings of terms without one), the best RESCORED x depth of them
+        ranked by their exact scores."""
+        spans = [self._span(int(term)) for term in terms]
+        starts = np.array([span[0] for span in spans], dtype=np.int64)
+        ends = np.array([span[1] for span in spans], dtype=np.int64)
+        in_head = np.array([span[2] for span in spans], dtype=np.bool_)
+        touched = np.empty(int((ends - starts).sum()), dtype=self._indices.dtype)
         acc = self._accumulator()
+        reached = 0
         try:
-            self._add(acc, terms, self._head_or_postings)
-            rows = touched if mask is None else touched[mask[touched]]
-            sums = acc[rows]
+            reached = impact_kernels.accumulate(
+                acc,
+                touched,
+                self._indices,
+                self._data,
+                self._head_ids,
+                self._head_scores,
+                starts,
+                ends,
+                in_head,
+            )
+            rows = np.empty(reached, dtype=touched.dtype)
+            sums = np.empty(reached, dtype=np.float32)
+            use_mask = mask is not None
+            kept = impact_kernels.collect(
+                acc, touched, reached, mask if use_mask else _NO_MASK, use_mask, rows, sums
+            )
+            reached = 0  # collect zeroed the accumulator
         finally:
-            acc[touched] = 0  # every row a term added to, so the accumulator is all zeros again
-        # A chunk touched by several terms appears once per term, so pool x terms slots hold at least `pool`
-        # distinct chunks; keep each chunk's first (equal) copy. Every touched row has a positive sum (BM25
-        # term scores are positive), so no zero rows need dropping.
-        pool = RESCORED * depth
-        ids, _ = top_k(sums, rows, pool * len(terms))
-        _, first = np.unique(ids, return_index=True)
-        pool_ids = ids[np.sort(first)[:pool]].astype(np.int64)
+            if reached:
+                impact_kernels.clear(acc, touched, reached)
+        pool_ids = _best(sums[:kept], rows[:kept], RESCORED * depth).astype(np.int64)
         # The heads only find candidates: the best of them are ranked by their exact scores, so a chunk that
         # a common term's head left out still gets that term's weight once it is a candidate.
         return top_k(self.scores_at(terms, pool_ids), pool_ids, depth)
+
+    def _span(self, term: int) -> tuple[int, int, bool]:
+        """Where the pruned search reads a term: its slice of the heads, else of all postings."""
+        head = self._head_span.get(term)
+        if head is not None:
+            return head[0], head[1], True
+        return int(self._indptr[term]), int(self._indptr[term + 1]), False
 
     def _accumulator(self) -> np.ndarray:
         acc = getattr(self._scratch, "acc", None)
         if acc is None:
             acc = self._scratch.acc = np.zeros(self.num_docs, dtype=np.float32)
         return acc
+
+
+def _best(scores: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """The k rows of highest score, in no order; among rows tied at the lowest score kept, the lower rows
+    first, so the choice is the same on every run (heads on every load, candidates for every search)."""
+    if len(scores) <= k:
+        return rows
+    floor = np.partition(scores, len(scores) - k)[len(scores) - k]
+    above = rows[scores > floor]
+    return np.concatenate([above, np.sort(rows[scores == floor])[: k - len(above)]])
 
 
 def _positive_top(scores: np.ndarray, rows: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:

@@ -196,11 +196,11 @@ def dense_search(
             keep = ids[0] >= 0
             return ids[0][keep].astype(np.int64), scores[0][keep]
         return _approximate(index, vectors, query, k, None)
-    subset = np.flatnonzero(mask)
-    if is_exact(index) or len(subset) <= EXACT_SCAN_MAX_ROWS:
-        return exact_scan(vectors, query, subset, k)
+    matched = int(np.count_nonzero(mask))  # the rows themselves are listed only for an exact scan
+    if is_exact(index) or matched <= EXACT_SCAN_MAX_ROWS:
+        return exact_scan(vectors, query, np.flatnonzero(mask), k)
     ids, scores = _approximate(index, vectors, query, k, mask)
-    if len(ids) < min(k, len(subset)):
+    if len(ids) < min(k, matched):
         logger.debug("approximate filtered search found %d of %d; exact scan", len(ids), k)
-        return exact_scan(vectors, query, subset, k)
+        return exact_scan(vectors, query, np.flatnonzero(mask), k)
     return ids, scores
