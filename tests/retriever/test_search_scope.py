@@ -102,3 +102,16 @@ def test_explain_reports_each_stage(index: SearchIndex) -> None:
     assert why is not None and why["first_stage_rank"] >= 1 and why["rrf_by_ranking"]
     assert why["reranker"] == "fusion" and "top_features" in why
     assert search(index, ["Apple net sales 2024"])[0].explanation is None
+
+
+@pytest.mark.parametrize(
+    "question", ["Microsoft cash and cash equivalents", "What was Microsoft's gross margin?"]
+)
+def test_an_unfiltered_search_still_favours_the_company_the_question_names(
+    index: SearchIndex, question: str
+) -> None:
+    """With inference off and no filter, the named company's filing ranks as a soft scope beside the rest
+    (three Apple filings answer the same words)."""
+    assert {h.metadata.ticker for h in search(index, [question], infer=False)} == {"MSFT"}
+    # Soft, not a filter: a question naming no company is searched over everything, as before.
+    assert len({h.metadata.ticker for h in index.search("What was the gross margin?", k=20)}) > 1
