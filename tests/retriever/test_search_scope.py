@@ -25,7 +25,12 @@ def index(embedder, multi_year_index_root: Path) -> SearchIndex:  # type: ignore
 def search(index: SearchIndex, turns: Sequence[str], filters: dict | None = None, **options) -> list[Hit]:  # type: ignore[no-untyped-def,type-arg]
     plan = index.plan(list(turns), parse_filter(filters), infer=options.pop("infer", True))
     return index.search(
-        plan.query, k=K, filters=plan.filter, items=plan.items, analysis=plan.analysis, **options
+        plan.query,
+        k=options.pop("k", K),
+        filters=plan.filter,
+        items=plan.items,
+        analysis=plan.analysis,
+        **options,
     )
 
 
@@ -115,3 +120,15 @@ def test_an_unfiltered_search_still_favours_the_company_the_question_names(
     assert {h.metadata.ticker for h in search(index, [question], infer=False)} == {"MSFT"}
     # Soft, not a filter: a question naming no company is searched over everything, as before.
     assert len({h.metadata.ticker for h in index.search("What was the gross margin?", k=20)}) > 1
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What were Apple's total assets at the end of fiscal 2023?", "Apple fiscal 2023 net sales by category"],
+)
+def test_no_page_fills_more_than_two_hits(index: SearchIndex, question: str) -> None:
+    """A statement page cut into several chunks ranks them together; the hits hold at most two of them, so the
+    next pages (where evidence also lies) reach the top."""
+    hits = search(index, [question], k=10)
+    pages = [(h.metadata.doc_id, h.metadata.page) for h in hits if h.metadata.page is not None]
+    assert pages and max(pages.count(p) for p in pages) <= 2
