@@ -46,6 +46,7 @@ from benchmarks.rerank import train
 from benchmarks.rerank.__main__ import _data, _fold_models, _weights_path
 from benchmarks.rerank.evaluate import recall
 from benchmarks.rerank.labelled import FQA10K, FQA10K_SCORED, fold
+from benchmarks.rerank.report import recall_table
 from benchmarks.rerank.settings import INFERRED, NO_FILTER, plan_for
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -402,16 +403,7 @@ def write(
         },
     }
     (out / f"nanoranker_{stamp}.json").write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
-    lines = [
-        "| dataset / filter / second stage | n | R@1 | R@5 | R@10 | MRR@10 | R@5 fold B (held out) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for label, (r, held) in runs.items():
-        a, b = r.figures(), r.figures(held)
-        lines.append(
-            f"| {label} | {a['n']} | {a['recall@1']:.3f} | {a['recall@5']:.3f} | {a['recall@10']:.3f} | "
-            f"{a['mrr@10']:.3f} | {b['recall@5']:.3f} (n={b['n']}) |"
-        )
+    lines = recall_table(runs, timing=False)
     lines += [
         "",
         "| nanoranker.rank() on 50 candidates, inferred filter | questions | p50 ms | p95 ms |",

@@ -172,31 +172,25 @@ class LexicalIndex:
         starts = np.array([span[0] for span in spans], dtype=np.int64)
         ends = np.array([span[1] for span in spans], dtype=np.int64)
         in_head = np.array([span[2] for span in spans], dtype=np.bool_)
-        touched = np.empty(int((ends - starts).sum()), dtype=self._indices.dtype)
-        acc = self._accumulator()
-        reached = 0
-        try:
-            reached = impact_kernels.accumulate(
-                acc,
-                touched,
-                self._indices,
-                self._data,
-                self._head_ids,
-                self._head_scores,
-                starts,
-                ends,
-                in_head,
-            )
-            rows = np.empty(reached, dtype=touched.dtype)
-            sums = np.empty(reached, dtype=np.float32)
-            use_mask = mask is not None
-            kept = impact_kernels.collect(
-                acc, touched, reached, mask if use_mask else _NO_MASK, use_mask, rows, sums
-            )
-            reached = 0  # collect zeroed the accumulator
-        finally:
-            if reached:
-                impact_kernels.clear(acc, touched, reached)
+        reach = int((ends - starts).sum())  # at most this many chunks are touched
+        touched = np.empty(reach, dtype=self._indices.dtype)
+        rows = np.empty(reach, dtype=self._indices.dtype)
+        sums = np.empty(reach, dtype=np.float32)
+        kept = impact_kernels.head_sums(
+            self._accumulator(),
+            touched,
+            self._indices,
+            self._data,
+            self._head_ids,
+            self._head_scores,
+            starts,
+            ends,
+            in_head,
+            mask if mask is not None else _NO_MASK,
+            mask is not None,
+            rows,
+            sums,
+        )
         pool_ids = _best(sums[:kept], rows[:kept], RESCORED * depth).astype(np.int64)
         # The heads only find candidates: the best of them are ranked by their exact scores, so a chunk that
         # a common term's head left out still gets that term's weight once it is a candidate.

@@ -14,22 +14,10 @@ from typing import Any, overload
 import numpy as np
 from retriever.hits import ChunkMetadata
 
-FILING_FIELDS = (
-    "doc_id",
-    "ticker",
-    "company",
-    "cik",
-    "form",
-    "fiscal_year",
-    "period_end",
-    "filing_date",
-    "accession",
-    "url",
-    "source_file",
-)
 SECTION_FIELDS = ("item", "item_title")
 CHUNK_FIELDS = ("page", "char_start", "char_end")
-assert sorted(FILING_FIELDS + SECTION_FIELDS + CHUNK_FIELDS) == sorted(ChunkMetadata.field_names())
+# Everything else is the same for every chunk of a filing: doc_id, ticker, company, ..., url, source_file.
+FILING_FIELDS = tuple(f for f in ChunkMetadata.field_names() if f not in SECTION_FIELDS + CHUNK_FIELDS)
 
 NO_PAGE = -1  # the page column's value for chunks of unpaginated sources
 

@@ -492,13 +492,11 @@ def _page_capped(order: np.ndarray, ids: np.ndarray, metadata: MetadataTable) ->
     if len(order) <= 1:
         return order
     rows = ids[order]
-    pages = metadata.page[rows]
-    keys = metadata.filing[rows].astype(np.int64) << 32 | pages.astype(np.int64) & 0xFFFFFFFF
-    seen: dict[int, int] = {}
+    seen: dict[tuple[int, int], int] = {}
     first, rest = [], []
-    for at, (key, page) in enumerate(zip(keys.tolist(), pages.tolist(), strict=True)):
-        count = seen.get(key, 0)
-        (rest if page != NO_PAGE and count >= PAGE_CAP else first).append(at)
+    for at, key in enumerate(zip(metadata.filing[rows].tolist(), metadata.page[rows].tolist(), strict=True)):
+        count = seen.get(key, 0)  # key: (filing code, page)
+        (rest if key[1] != NO_PAGE and count >= PAGE_CAP else first).append(at)
         seen[key] = count + 1
     return order[np.array(first + rest, dtype=np.int64)]
 
